@@ -1,0 +1,139 @@
+"""Field-level encryption of record sections with the AWS Encryption SDK.
+
+Each reader (``type:police``, ``service:linkage``, ``institution:kp-dthb``) has a branch key
+in a DynamoDB key store, wrapped by the KMS key of its group. A section is one Encryption
+SDK message: one data key, wrapped for every reader through a multi-keyring of
+hierarchical keyrings. Decryption uses the caller's own keyring and nothing else, so a
+section never encrypted to the caller cannot be read, whatever the response filter says.
+Branch keys are cached for `ttl_seconds`, so KMS is called once per reader per TTL, not
+once per record.
+"""
+
+from __future__ import annotations
+
+import functools
+import threading
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import aws_encryption_sdk
+from aws_cryptographic_material_providers.keystore import KeyStore
+from aws_cryptographic_material_providers.keystore.config import KeyStoreConfig
+from aws_cryptographic_material_providers.keystore.models import CreateKeyInput, KMSConfigurationKmsKeyArn
+from aws_cryptographic_material_providers.mpl import AwsCryptographicMaterialProviders
+from aws_cryptographic_material_providers.mpl.config import MaterialProvidersConfig
+from aws_cryptographic_material_providers.mpl.models import (
+    CacheTypeDefault,
+    CreateAwsKmsHierarchicalKeyringInput,
+    CreateMultiKeyringInput,
+    DefaultCache,
+)
+from aws_encryption_sdk import CommitmentPolicy
+from aws_encryption_sdk.exceptions import AWSEncryptionSDKClientError
+from aws_encryption_sdk.identifiers import AlgorithmSuite
+from botocore.exceptions import BotoCoreError, ClientError
+
+from chalicelib.domain.errors import Unavailable
+from chalicelib.domain.sections import SectionUnreadable
+
+ALGORITHM = AlgorithmSuite.AES_256_GCM_HKDF_SHA512_COMMIT_KEY
+"""Key-committing, without an asymmetric signature: every reader is trusted to write, and
+signing would cost an ECDSA operation per section."""
+
+
+def reader_group(reader: str) -> str:
+    """The KMS key group of a reader: every ``institution:<id>`` shares ``institution:*``."""
+    kind, _, _ = reader.partition(":")
+    return "institution:*" if kind == "institution" else reader
+
+
+class KeyStores:
+    """One key store view per KMS key, all over the same table."""
+
+    def __init__(self, *, table_name: str, kms_key_arns: Mapping[str, str], dynamodb: Any, kms: Any) -> None:
+        self._table_name = table_name
+        self._kms_key_arns = dict(kms_key_arns)
+        self._dynamodb = dynamodb
+        self._kms = kms
+
+    @functools.lru_cache(maxsize=None)
+    def for_reader(self, reader: str) -> KeyStore:
+        group = reader_group(reader)
+        if group not in self._kms_key_arns:
+            raise SectionUnreadable(f"no key is configured for reader group {group}")
+        return KeyStore(config=KeyStoreConfig(
+            ddb_client=self._dynamodb, ddb_table_name=self._table_name,
+            logical_key_store_name=self._table_name, kms_client=self._kms,
+            kms_configuration=KMSConfigurationKmsKeyArn(self._kms_key_arns[group])))
+
+    def create_branch_key(self, reader: str) -> None:
+        """Provisioning only: a reader's branch key, named after the reader."""
+        self.for_reader(reader).create_key(CreateKeyInput(
+            branch_key_identifier=reader, encryption_context={"reader": reader}))
+
+
+class EncryptionSdkSectionCipher:
+    def __init__(self, key_stores: KeyStores, ttl_seconds: int) -> None:
+        self._key_stores = key_stores
+        self._ttl_seconds = ttl_seconds
+        self._materials = AwsCryptographicMaterialProviders(config=MaterialProvidersConfig())
+        self._client = aws_encryption_sdk.EncryptionSDKClient(
+            commitment_policy=CommitmentPolicy.REQUIRE_ENCRYPT_REQUIRE_DECRYPT)
+        self._keyrings: dict[Any, Any] = {}
+        self._lock = threading.Lock()
+
+    def _keyring(self, reader: str) -> Any:
+        with self._lock:
+            if reader not in self._keyrings:
+                self._keyrings[reader] = self._materials.create_aws_kms_hierarchical_keyring(
+                    CreateAwsKmsHierarchicalKeyringInput(
+                        key_store=self._key_stores.for_reader(reader), branch_key_id=reader,
+                        ttl_seconds=self._ttl_seconds, cache=CacheTypeDefault(DefaultCache(entry_capacity=16))))
+            return self._keyrings[reader]
+
+    def _multi_keyring(self, readers: frozenset[str]) -> Any:
+        ordered = sorted(readers)
+        keyrings = [self._keyring(reader) for reader in ordered]
+        with self._lock:
+            if readers not in self._keyrings:
+                self._keyrings[readers] = self._materials.create_multi_keyring(
+                    CreateMultiKeyringInput(generator=keyrings[0], child_keyrings=keyrings[1:]))
+            return self._keyrings[readers]
+
+    def encrypt(self, plaintext: bytes, readers: Iterable[str], context: Mapping[str, str]) -> bytes:
+        reader_set = frozenset(readers)
+        if not reader_set:
+            raise ValueError("a section needs at least one reader")
+        try:
+            ciphertext, _ = self._client.encrypt(source=plaintext, keyring=self._multi_keyring(reader_set),
+                                                 encryption_context=dict(context), algorithm=ALGORITHM)
+        except (ClientError, BotoCoreError) as e:
+            raise Unavailable("the key service is unavailable") from e
+        except AWSEncryptionSDKClientError as e:
+            if _caused_by_aws(e):
+                raise Unavailable("the key service is unavailable") from e
+            raise
+        return ciphertext
+
+    def decrypt(self, ciphertext: bytes, reader: str, context: Mapping[str, str]) -> bytes:
+        """The plaintext, or SectionUnreadable when the section was not encrypted to `reader`
+        or was not encrypted under this context (a ciphertext moved from elsewhere)."""
+        try:
+            plaintext, _ = self._client.decrypt(source=ciphertext, keyring=self._keyring(reader),
+                                                encryption_context=dict(context))
+        except (ClientError, BotoCoreError) as e:
+            raise Unavailable("the key service is unavailable") from e
+        except AWSEncryptionSDKClientError as e:
+            if _caused_by_aws(e):
+                raise Unavailable("the key service is unavailable") from e
+            raise SectionUnreadable("the section cannot be decrypted by this reader") from e
+        return plaintext
+
+
+def _caused_by_aws(error: BaseException) -> bool:
+    seen: BaseException | None = error
+    while seen is not None:
+        if isinstance(seen, (ClientError, BotoCoreError)):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False

@@ -1,0 +1,1 @@
+"""One module per `ivdb` sub-command, each with `register(subparsers)`."""

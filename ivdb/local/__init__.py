@@ -1,0 +1,1 @@
+"""The whole stack on one machine: an AWS emulator, the API and every event handler."""
