@@ -2,7 +2,11 @@
 
 from chalice import Chalice
 
+from chalicelib.api.audit import audit
 from chalicelib.api.health import health
+from chalicelib.api.records import records
+from chalicelib.handlers.relay import relay
 
 app = Chalice(app_name="ivdb")
-app.register_blueprint(health)
+for blueprint in (health, records, audit, relay):
+    app.register_blueprint(blueprint)

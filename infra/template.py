@@ -9,8 +9,16 @@ from schemas/access-policy.json: a reader type added there gets its key here.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
-from typing import Any, Iterable
+from pathlib import Path
+from typing import Any
+
+from chalice.cli.factory import CLIFactory
+from chalice.deploy.appgraph import ApplicationGraphBuilder, DependencyBuilder
+from chalice.deploy.models import LambdaFunction
+from chalice.utils import to_cfn_resource_name
 
 from chalicelib.settings import RESOURCE_ENVIRONMENT
 
@@ -26,6 +34,21 @@ FUNCTION_ROLES = {
     "UpdateStatistics": "StatisticsRole",
 }
 """Chalice's logical id of each function -> the role it runs as."""
+
+CHALICE_API_FUNCTION = "api_handler"
+"""Chalice's resource name of the API's function, which `chalice package` calls ``APIHandler``."""
+
+
+def chalice_function_ids(project_dir: str | Path, stage: str = "prod") -> frozenset[str]:
+    """The logical ids `chalice package` gives the app's Lambda functions: a merge-template
+    override of any other id would add a resource without a type to the package."""
+    config = CLIFactory(project_dir=str(project_dir)).create_config_obj(chalice_stage_name=stage)
+    application = ApplicationGraphBuilder().build(config, stage)
+    return frozenset(
+        "APIHandler" if resource.resource_name == CHALICE_API_FUNCTION
+        else to_cfn_resource_name(resource.resource_name)
+        for resource in DependencyBuilder().build_dependencies(application)
+        if isinstance(resource, LambdaFunction))
 
 
 @dataclass(frozen=True)
@@ -73,6 +96,18 @@ def reader_key_logical_id(reader: str) -> str:
     """``type:social_welfare`` -> ``ReaderKeyTypeSocialWelfare``; ``institution:*`` -> ``ReaderKeyInstitution``."""
     words = re.split(r"[^a-z0-9]+", reader.lower())
     return "ReaderKey" + "".join(word.capitalize() for word in words)
+
+
+def key_alias_name(prefix: str, key_logical_id: str) -> str:
+    """``ReaderKeyTypePolice`` -> ``alias/ivdb/reader-key-type-police``: the name by which a
+    key is found again, since KMS keys themselves have none."""
+    return f"alias/{prefix}/" + re.sub(r"(?<!^)(?=[A-Z])", "-", key_logical_id).lower()
+
+
+def _key_with_alias(logical_id: str, key: dict[str, Any], prefix: str) -> dict[str, dict[str, Any]]:
+    return {logical_id: key,
+            f"{logical_id}Alias": {"Type": "AWS::KMS::Alias", "Properties": {
+                "AliasName": key_alias_name(prefix, logical_id), "TargetKeyId": {"Ref": logical_id}}}}
 
 
 def _role_arn(prefix: str, role: str) -> dict[str, str]:
@@ -231,34 +266,43 @@ def function_environment(reader_keys: list[str]) -> dict[str, Any]:
     return {RESOURCE_ENVIRONMENT[setting]: value for setting, value in values.items()}
 
 
-def _function_overrides(reader_keys: list[str]) -> dict[str, dict[str, Any]]:
+def _function_overrides(reader_keys: list[str], functions: AbstractSet[str]) -> dict[str, dict[str, Any]]:
+    """Role and environment of each of the app's functions; a function without a role is an
+    error rather than a deployment that runs with the placeholder role of .chalice/config.json."""
+    roleless = sorted(functions - set(FUNCTION_ROLES))
+    if roleless:
+        raise ValueError(f"no role in FUNCTION_ROLES for {', '.join(roleless)}")
     environment = function_environment(reader_keys)
     overrides: dict[str, dict[str, Any]] = {
-        function: {"Properties": {"Role": {"Fn::GetAtt": [role, "Arn"]},
+        function: {"Properties": {"Role": {"Fn::GetAtt": [FUNCTION_ROLES[function], "Arn"]},
                                   "Environment": {"Variables": environment}}}
-        for function, role in FUNCTION_ROLES.items()
+        for function in sorted(functions)
     }
-    overrides["RelayRecordChanges"]["Properties"]["Events"] = {
-        "RelayRecordChangesDynamodbEventSource": {"Properties": {
-            "Stream": {"Fn::GetAtt": ["RecordsTable", "StreamArn"]}}}}
+    if "RelayRecordChanges" in overrides:
+        overrides["RelayRecordChanges"]["Properties"]["Events"] = {
+            "RelayRecordChangesDynamodbEventSource": {"Properties": {
+                "Stream": {"Fn::GetAtt": ["RecordsTable", "StreamArn"]}}}}
     return overrides
 
 
-def build_template(reader_keys: list[str], prefix: str = "ivdb") -> dict[str, Any]:
+def build_template(reader_keys: list[str], prefix: str = "ivdb", *, functions: AbstractSet[str]) -> dict[str, Any]:
     """The merge template. ``reader_keys`` come from the access policy
-    (``AccessPolicy.all_reader_keys()``); every ``institution:<id>`` branch key lives under one more key."""
+    (``AccessPolicy.all_reader_keys()``); every ``institution:<id>`` branch key lives under one more key.
+    ``functions`` are the logical ids of the app's functions (``chalice_function_ids``), each of
+    which gets its role and environment; an emulator, which runs no functions, passes none."""
     resources: dict[str, Any] = {table.logical_id: table.resource(prefix) for table in TABLES}
     for logical_id, setting in QUEUES:
         resources.update(_queue_pair(logical_id, f"{prefix}-{setting.removesuffix('_queue')}"))
-    for reader in reader_keys:
-        resources[reader_key_logical_id(reader)] = _symmetric_key(
-            f"ivdb branch keys of reader {reader}", _reader_key_roles(reader), prefix)
-    resources[reader_key_logical_id(INSTITUTION_READERS)] = _symmetric_key(
+    keys = {reader_key_logical_id(reader): _symmetric_key(
+        f"ivdb branch keys of reader {reader}", _reader_key_roles(reader), prefix) for reader in reader_keys}
+    keys[reader_key_logical_id(INSTITUTION_READERS)] = _symmetric_key(
         "ivdb branch keys of each submitting institution (its own records)", ["ApiRole"], prefix)
-    resources["IndexKey"] = _hmac_key("ivdb keyed index of source references and idempotency keys", ["ApiRole"], prefix)
-    resources["AuditKey"] = _hmac_key("ivdb audit chain MAC", ["ApiRole"], prefix)
-    resources["PseudonymisationKey"] = _hmac_key("ivdb linkage encodings", ["LinkageRole"], prefix)
+    keys["IndexKey"] = _hmac_key("ivdb keyed index of source references and idempotency keys", ["ApiRole"], prefix)
+    keys["AuditKey"] = _hmac_key("ivdb audit chain MAC", ["ApiRole"], prefix)
+    keys["PseudonymisationKey"] = _hmac_key("ivdb linkage encodings", ["LinkageRole"], prefix)
+    for logical_id, key in keys.items():
+        resources.update(_key_with_alias(logical_id, key, prefix))
     resources.update(_roles(reader_keys, prefix))
-    resources.update(_function_overrides(reader_keys))
+    resources.update(_function_overrides(reader_keys, functions))
     return {"AWSTemplateFormatVersion": "2010-09-09", "Resources": resources,
             "Outputs": {"KeyStoreTableName": {"Value": {"Ref": "KeyStoreTable"}}}}

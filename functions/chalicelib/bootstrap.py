@@ -5,11 +5,16 @@ from __future__ import annotations
 
 import functools
 import json
+from typing import Any
 
 from chalicelib.adapters.tokens import TokenVerifier
 from chalicelib.settings import Settings, get_settings
 
-__all__ = ["get_settings", "get_token_verifier", "institution_types"]
+__all__ = ["get_settings", "get_token_verifier", "institution_types", "get_records", "get_audit_log",
+           "get_access_policy"]
+
+CLIENT_CONFIG = {"retries": {"mode": "standard", "max_attempts": 4}, "connect_timeout": 3, "read_timeout": 10}
+"""Throttling and transient faults are retried with exponential backoff before a 503."""
 
 
 @functools.lru_cache(maxsize=1)
@@ -25,3 +30,77 @@ def get_token_verifier() -> TokenVerifier:
     return TokenVerifier(audience=settings.jwt_audience, issuer=settings.jwt_issuer,
                          institution_types=institution_types(),
                          public_key=settings.jwt_public_key, jwks_url=settings.jwt_jwks_url)
+
+
+@functools.lru_cache(maxsize=None)
+def aws_client(service: str) -> Any:
+    import boto3
+    from botocore.config import Config
+
+    return boto3.client(service, region_name=get_settings().region, config=Config(**CLIENT_CONFIG))
+
+
+@functools.lru_cache(maxsize=1)
+def get_access_policy() -> Any:
+    from chalicelib.domain.policy import load_access_policy
+
+    return load_access_policy(get_settings().access_policy_path)
+
+
+@functools.lru_cache(maxsize=1)
+def get_section_cipher() -> Any:
+    from chalicelib.adapters.section_cipher import EncryptionSdkSectionCipher, KeyStores
+
+    settings = get_settings()
+    key_stores = KeyStores(table_name=settings.key_store_table, kms_key_arns=settings.reader_keys,
+                           dynamodb=aws_client("dynamodb"), kms=aws_client("kms"))
+    return EncryptionSdkSectionCipher(key_stores, settings.branch_key_cache_seconds)
+
+
+@functools.lru_cache(maxsize=None)
+def keyed_hash(setting: str, label: str) -> Any:
+    from chalicelib.adapters.kms_secrets import KeyedHash, KmsDerivedSecret
+
+    return KeyedHash(KmsDerivedSecret(aws_client("kms"), getattr(get_settings(), setting), label))
+
+
+@functools.lru_cache(maxsize=1)
+def _bound_tables() -> None:
+    from chalicelib.adapters.dynamodb import bind_tables
+
+    settings = get_settings()
+    bind_tables(settings.region, settings.records_table, settings.uniques_table, settings.audit_table)
+
+
+@functools.lru_cache(maxsize=1)
+def get_records() -> Any:
+    from chalicelib.adapters.dynamodb import DynamoDBRecordStore
+    from chalicelib.domain.record import load_record_schema
+    from chalicelib.services.records import Records
+
+    settings = get_settings()
+    _bound_tables()
+    return Records(policy=get_access_policy(), schema=load_record_schema(settings.record_schema_path),
+                   cipher=get_section_cipher(),
+                   store=DynamoDBRecordStore(settings.region, audit_mac()),
+                   keyed_hash=keyed_hash("index_key", "ivdb index v1"))
+
+
+@functools.lru_cache(maxsize=1)
+def get_audit_log() -> Any:
+    from chalicelib.adapters.dynamodb import DynamoDBAuditLog
+
+    _bound_tables()
+    return DynamoDBAuditLog()
+
+
+@functools.lru_cache(maxsize=1)
+def get_linkage_queue() -> Any:
+    from chalicelib.adapters.queue import SqsQueue
+
+    return SqsQueue(aws_client("sqs"), get_settings().linkage_queue)
+
+
+def audit_mac() -> Any:
+    """The MAC of the audit chain, for appending and for verification."""
+    return keyed_hash("audit_key", "ivdb audit chain v1").mac

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
-import sys
 import threading
 from dataclasses import dataclass, field
 from typing import Any
@@ -33,50 +33,47 @@ def reader_keys() -> list[str]:
 
 @dataclass
 class AwsResources:
-    """An emulator provisioned from the infra template, with the functions' environment."""
+    """An emulator provisioned from the infra template, with the functions' environment.
+
+    Provisioning again is harmless: what the emulator already holds (from an earlier run or
+    LocalStack's init hook) is reused, and ``branch_keys_created`` names only the new keys."""
 
     backend: Backend
     environment: dict[str, str] = field(default_factory=dict)
+    branch_keys_created: list[str] = field(default_factory=list)
 
     @classmethod
-    def provision(cls, backend: Backend, institutions: list[dict[str, str]]) -> "AwsResources":
-        from infra.template import build_template
+    def provision(cls, backend: Backend, institutions: list[dict[str, str]],
+                  prefix: str = "ivdb") -> "AwsResources":
+        from infra.template import build_template, function_environment
+        from ivdb.local.provision import branch_key_readers, create_branch_keys
 
         for name, value in EMULATOR_CREDENTIALS.items():
             os.environ.setdefault(name, value)
         os.environ.setdefault("AWS_DEFAULT_REGION", REGION)
         backend.start()
         try:
-            template = build_template(reader_keys())
+            readers = reader_keys()
             provisioner = Provisioner(backend, REGION)
-            provisioner.provision(template)
-            function_variables = template["Resources"]["APIHandler"]["Properties"]["Environment"]["Variables"]
-            environment = {name: provisioner.resolve(value) for name, value in function_variables.items()}
-            environment.update(backend.environment())
-            environment["AWS_REGION"] = REGION
-            resources = cls(backend, environment)
-            resources._create_branch_keys(provisioner, institutions)
+            provisioner.provision(build_template(readers, prefix, functions=frozenset()))
+            environment = provisioner.resolve(function_environment(readers))
+            created = create_branch_keys(environment, branch_key_readers(environment, institutions),
+                                         dynamodb=provisioner.client("dynamodb"), kms=provisioner.client("kms"))
         except Exception:
             backend.stop()
             raise
-        return resources
-
-    def _create_branch_keys(self, provisioner: Provisioner, institutions: list[dict[str, str]]) -> None:
-        from chalicelib.adapters.section_cipher import KeyStores
-        from chalicelib.domain.policy import institution_reader_key
-        from chalicelib.settings import RESOURCE_ENVIRONMENT, parse_reader_keys
-
-        kms_key_arns = parse_reader_keys(self.environment[RESOURCE_ENVIRONMENT["reader_keys"]])
-        key_stores = KeyStores(table_name=self.environment[RESOURCE_ENVIRONMENT["key_store_table"]],
-                               kms_key_arns=kms_key_arns, dynamodb=provisioner.client("dynamodb"),
-                               kms=provisioner.client("kms"))
-        readers = [reader for reader in kms_key_arns if not reader.endswith("*")]
-        readers += [institution_reader_key(institution["id"]) for institution in institutions]
-        for reader in readers:
-            key_stores.create_branch_key(reader)
+        environment.update(backend.environment())
+        environment["AWS_REGION"] = REGION
+        return cls(backend, environment, created)
 
     def stop(self) -> None:
         self.backend.stop()
+
+
+def handler_for(handler_string: str) -> Any:
+    """The handler Lambda would call for `module.function`: blueprints' handlers live in their modules."""
+    module, _, function = handler_string.rpartition(".")
+    return getattr(importlib.import_module(module), function)
 
 
 class LocalStack:
@@ -119,9 +116,7 @@ class LocalStack:
         app = factory.load_chalice_app()
         config = factory.create_config_obj(chalice_stage_name="local")
         self._server = LocalDevServer(app, config, "127.0.0.1", self.port)
-        app_module = sys.modules["app"]
-        handlers = {source.name: getattr(app_module, source.handler_string.rsplit(".", 1)[-1])
-                    for source in app.event_sources}
+        handlers = {source.name: handler_for(source.handler_string) for source in app.event_sources}
         self._event_loop = EventLoop(app, handlers, self._backend.endpoint, REGION)
         self._event_loop.start()
         self._server_thread = threading.Thread(target=self._server.server.serve_forever, name="api", daemon=True)
@@ -134,7 +129,8 @@ class LocalStack:
 
     def stop(self) -> None:
         if self._server is not None:
-            self._server.shutdown()
+            if self._server_thread is not None:
+                self._server.shutdown()
             self._server.server.server_close()
             self._server = None
         if self._event_loop is not None:

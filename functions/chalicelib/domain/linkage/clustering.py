@@ -1,0 +1,342 @@
+"""The linker: from scored pairs to persons with stable random ids.
+
+A person is a set of records joined by links (automatic matches above ``auto_link`` and
+reviewers' ``match`` decisions) that no reviewer ``no_match`` keeps apart. Whenever links
+or decisions change, the persons involved are recomputed:
+
+1. links are taken strongest first (reviewer links, then by score), and two groups are
+   joined unless a ``no_match`` decision lies between them — so a reviewer's ``no_match``
+   can never be undone by automatic links, however many;
+2. each resulting group keeps the oldest person id among its records' former persons;
+   the other former ids redirect to it (a merge), groups left without an id get a fresh
+   random one (a split, or a new person). When a person splits, the part with most
+   records keeps the id (ties broken by record id, so the outcome is deterministic).
+
+Person ids are ``uuid4``: never derived from data, so they reveal nothing and never
+change because a record's content changed. Every operation returns what moved, so the
+statistics projection can follow.
+"""
+
+from __future__ import annotations
+
+import itertools
+import time
+import uuid
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any, Callable, Iterable, Mapping
+
+from chalicelib.domain.linkage.blocking import DEFAULT_MAX_BLOCK_SIZE, block_limit
+from chalicelib.domain.linkage.encoding import EncodedRecord, Encoder
+from chalicelib.domain.linkage.scoring import Comparison, Decision, FellegiSunter, Thresholds
+from chalicelib.domain.linkage.store import (
+    InMemoryLinkageStore,
+    LinkageStore,
+    Link,
+    LinkSource,
+    ReviewDecision,
+    ReviewPair,
+)
+
+MAX_REVIEWS_PER_RECORD = 2
+
+
+class LinkageError(Exception):
+    """Base of the linkage domain's errors."""
+
+
+class ReviewNotFound(LinkageError):
+    """No pending review has this id (decided already, or a record was withdrawn)."""
+
+
+class DecisionConflict(LinkageError):
+    """A ``match`` would join records that an earlier ``no_match`` decision keeps apart."""
+
+
+class LinkChange(str, Enum):
+    UNCHANGED = "unchanged"
+    NEW_PERSON = "new_person"
+    JOINED = "joined"
+    MERGED = "merged"
+    WITHDRAWN = "withdrawn"
+    DECIDED = "decided"
+
+
+@dataclass(frozen=True)
+class PersonChanges:
+    """Every record whose person changed, and what happened to the person ids."""
+
+    moved: Mapping[str, str] = field(default_factory=dict)
+    merged: Mapping[str, str] = field(default_factory=dict)
+    split: tuple[str, ...] = ()
+    created: tuple[str, ...] = ()
+    removed: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class LinkOutcome:
+    record_id: str
+    person_id: str | None
+    change: LinkChange
+    changes: PersonChanges = field(default_factory=PersonChanges)
+    reviews: tuple[str, ...] = ()
+    candidates: int = 0
+
+
+@dataclass(frozen=True)
+class DecisionOutcome:
+    review_id: str
+    decision: ReviewDecision
+    changes: PersonChanges
+
+
+class _Changes:
+    """Accumulates the effects of one operation."""
+
+    def __init__(self) -> None:
+        self.moved: dict[str, str] = {}
+        self.merged: dict[str, str] = {}
+        self.split: list[str] = []
+        self.created: list[str] = []
+        self.removed: list[str] = []
+
+    def freeze(self) -> PersonChanges:
+        return PersonChanges(dict(self.moved), dict(self.merged), tuple(self.split), tuple(self.created), tuple(self.removed))
+
+
+class _Groups:
+    """Union–find over records that refuses to join groups a ``no_match`` separates."""
+
+    def __init__(self, records: Iterable[str], apart: Mapping[str, set[str]]) -> None:
+        self._group = {record: {record} for record in records}
+        self._apart = apart
+
+    def join(self, first: str, second: str) -> None:
+        a, b = self._group[first], self._group[second]
+        if a is b:
+            return
+        small, large = (a, b) if len(a) <= len(b) else (b, a)
+        if any(self._apart.get(record, set()) & large for record in small):
+            return
+        large.update(small)
+        for record in small:
+            self._group[record] = large
+
+    def groups(self) -> list[set[str]]:
+        unique = {id(group): group for group in self._group.values()}
+        return list(unique.values())
+
+
+class Linker:
+    """Links records into persons through a :class:`LinkageStore`."""
+
+    def __init__(
+        self,
+        store: LinkageStore,
+        encoder: Encoder,
+        thresholds: Thresholds = Thresholds(),
+        model: FellegiSunter | None = None,
+        max_block_size: int = DEFAULT_MAX_BLOCK_SIZE,
+        new_id: Callable[[], str] = lambda: str(uuid.uuid4()),
+        clock: Callable[[], int] = time.time_ns,
+    ) -> None:
+        self.store = store
+        self.encoder = encoder
+        self.thresholds = thresholds
+        self.model = model or FellegiSunter()
+        self.max_block_size = max_block_size
+        self._new_id = new_id
+        self._clock = clock
+
+    # linking
+
+    def link(self, record_id: str, identity: Mapping[str, Any] | None, statistical: Mapping[str, Any] | None) -> LinkOutcome:
+        """Link a new or updated record; linking unchanged content again changes nothing."""
+        encoded = self.encoder.encode(identity, statistical)
+        existing = self.store.get_record(record_id)
+        if existing is not None and existing.digest == encoded.digest and existing.person_id:
+            return LinkOutcome(record_id, self.store.resolve(existing.person_id), LinkChange.UNCHANGED)
+
+        changes = _Changes()
+        affected: set[str] = {record_id}
+        if existing is not None:
+            self.store.delete_links(record_id)
+            self._drop_reviews(record_id)
+            if existing.person_id:
+                affected.update(self.store.members(existing.person_id))
+        self.store.save_record(record_id, encoded)
+
+        scored = self._score_candidates(record_id, encoded)
+        for other_id, comparison, decision in scored:
+            if decision is Decision.LINK:
+                self.store.save_link(Link(record_id, other_id, comparison.score, LinkSource.AUTOMATIC))
+                person_id = self.store.person_of(other_id)
+                if person_id is not None:
+                    affected.update(self.store.members(person_id))
+
+        self._recluster(affected, changes)
+        person_id = self.store.person_of(record_id)
+        reviews = self._queue_reviews(record_id, person_id, scored)
+        return LinkOutcome(
+            record_id, person_id, self._summarise(record_id, changes),
+            changes.freeze(), reviews, len(scored),
+        )
+
+    def _score_candidates(self, record_id: str, encoded: EncodedRecord) -> list[tuple[str, Comparison, Decision]]:
+        candidate_ids: dict[str, None] = {}
+        for key in encoded.block_keys:
+            candidate_ids.update(dict.fromkeys(self.store.block_members(key, block_limit(key, self.max_block_size))))
+        candidate_ids.pop(record_id, None)
+        scored = []
+        for other_id, theirs in self.store.get_encodings(candidate_ids).items():
+            comparison = self.model.compare(encoded.encoding, theirs)
+            scored.append((other_id, comparison, self.model.classify(comparison, self.thresholds)))
+        scored.sort(key=lambda item: -item[1].score)
+        return scored
+
+    def _queue_reviews(self, record_id: str, person_id: str | None, scored: list[tuple[str, Comparison, Decision]]) -> tuple[str, ...]:
+        decided = self.store.decisions_of(record_id)
+        pending = {review.other_id if review.record_id == record_id else review.record_id for review in self.store.reviews_of(record_id)}
+        queued: list[str] = []
+        seen_persons: set[str | None] = {person_id}
+        for other_id, comparison, decision in scored:
+            if len(queued) >= MAX_REVIEWS_PER_RECORD:
+                break
+            other_person = self.store.person_of(other_id)
+            if decision is not Decision.REVIEW or other_person in seen_persons or other_id in decided or other_id in pending:
+                continue
+            seen_persons.add(other_person)
+            review = ReviewPair(self._new_id(), record_id, other_id, comparison.to_dict(), self._clock())
+            self.store.save_review(review)
+            queued.append(review.review_id)
+        return tuple(queued)
+
+    @staticmethod
+    def _summarise(record_id: str, changes: _Changes) -> LinkChange:
+        """The record's own fate; ``changes`` tells what happened to other records."""
+        if changes.merged:
+            return LinkChange.MERGED
+        person_id = changes.moved.get(record_id)
+        if person_id is None:
+            return LinkChange.UNCHANGED
+        return LinkChange.NEW_PERSON if person_id in changes.created else LinkChange.JOINED
+
+    # withdrawal
+
+    def withdraw(self, record_id: str) -> LinkOutcome:
+        """Remove a record's encodings; its person is recomputed and may split."""
+        existing = self.store.get_record(record_id)
+        if existing is None:
+            return LinkOutcome(record_id, None, LinkChange.UNCHANGED)
+        changes = _Changes()
+        self.store.delete_links(record_id)
+        self._drop_reviews(record_id)
+        self.store.delete_decisions(record_id)
+        self.store.delete_record(record_id)
+        if existing.person_id is not None:
+            remaining = self.store.members(existing.person_id)
+            if remaining:
+                self._recluster(set(remaining), changes)
+            else:
+                self.store.remove_person(existing.person_id)
+                changes.removed.append(existing.person_id)
+        return LinkOutcome(record_id, None, LinkChange.WITHDRAWN, changes.freeze())
+
+    def _drop_reviews(self, record_id: str) -> None:
+        for review in self.store.reviews_of(record_id):
+            self.store.delete_review(review.review_id)
+
+    # reviewer decisions
+
+    def pending_reviews(self) -> list[ReviewPair]:
+        return self.store.pending_reviews()
+
+    def decide(self, review_id: str, decision: ReviewDecision | str) -> DecisionOutcome:
+        """Apply a reviewer's decision; it is final and binds every later automatic link."""
+        decision = ReviewDecision(decision)
+        review = self.store.get_review(review_id)
+        if review is None:
+            raise ReviewNotFound(review_id)
+        first, second = review.record_id, review.other_id
+        first_person, second_person = self.store.person_of(first), self.store.person_of(second)
+        affected = set(self.store.members(first_person)) if first_person else {first}
+        if decision is ReviewDecision.MATCH:
+            others = set(self.store.members(second_person)) if second_person else {second}
+            if first_person != second_person and self._kept_apart(affected, others):
+                raise DecisionConflict(review_id)
+            affected |= others
+            self.store.save_link(Link(first, second, float(review.comparison.get("score", 0.0)), LinkSource.REVIEWER))
+        self.store.save_decision(first, second, decision)
+        self.store.delete_review(review_id)
+        changes = _Changes()
+        if decision is ReviewDecision.MATCH or first_person == second_person:
+            self._recluster(affected, changes)
+        return DecisionOutcome(review_id, decision, changes.freeze())
+
+    def _kept_apart(self, records: set[str], others: set[str]) -> bool:
+        return any(
+            other in others and verdict is ReviewDecision.NO_MATCH
+            for record in records
+            for other, verdict in self.store.decisions_of(record).items()
+        )
+
+    # recomputing persons
+
+    def _recluster(self, records: set[str], changes: _Changes) -> None:
+        apart: dict[str, set[str]] = {}
+        links: dict[tuple[str, str], Link] = {}
+        for record in records:
+            for other, verdict in self.store.decisions_of(record).items():
+                if verdict is ReviewDecision.NO_MATCH and other in records:
+                    apart.setdefault(record, set()).add(other)
+            for link in self.store.links_of(record):
+                if link.record_id in records and link.other_id in records:
+                    pair = (min(link.record_id, link.other_id), max(link.record_id, link.other_id))
+                    links[pair] = link
+
+        groups = _Groups(records, apart)
+        strongest_first = sorted(links.values(), key=lambda l: (l.source is not LinkSource.REVIEWER, -l.score, l.record_id, l.other_id))
+        for link in strongest_first:
+            groups.join(link.record_id, link.other_id)
+        self._assign_ids(groups.groups(), changes)
+
+    def _assign_ids(self, groups: list[set[str]], changes: _Changes) -> None:
+        former = {record: self.store.person_of(record) for group in groups for record in group}
+        records_of_person: dict[str, set[str]] = {}
+        for record, person_id in former.items():
+            if person_id is not None:
+                records_of_person.setdefault(person_id, set()).add(record)
+        created_at = {person_id: self.store.person_created_at(person_id) for person_id in records_of_person}
+        taken: dict[str, set[str]] = {}
+        for group in sorted(groups, key=lambda g: (-len(g), min(g))):
+            candidates = sorted(
+                {former[r] for r in group if former[r] is not None} - set(taken),
+                key=lambda p: (created_at[p], p),
+            )
+            if candidates:
+                person_id = candidates[0]
+            else:
+                person_id = self._new_id()
+                self.store.create_person(person_id, self._clock())
+                changes.created.append(person_id)
+                if any(former[r] is not None for r in group):
+                    changes.split.append(person_id)
+            taken[person_id] = group
+            for record in group:
+                if former[record] != person_id:
+                    self.store.assign(record, person_id)
+                    changes.moved[record] = person_id
+
+        for person_id, records in records_of_person.items():
+            if person_id in taken:
+                continue
+            survivor = max(taken, key=lambda p: (len(taken[p] & records), -created_at.get(p, 0)))
+            self.store.remove_person(person_id)
+            self.store.save_redirect(person_id, survivor)
+            changes.merged[person_id] = survivor
+
+
+def in_memory_linker(secret: bytes, thresholds: Thresholds = Thresholds()) -> Linker:
+    """A linker over an in-memory store with a counter for clock, as offline runs use."""
+    counter = itertools.count()
+    return Linker(InMemoryLinkageStore(), Encoder(secret), thresholds, clock=lambda: next(counter))

@@ -1,0 +1,298 @@
+"""Normalisation of identity fields as this region writes them.
+
+Names of the same person reach us in Albanian, Serbian Latin, Serbian (or Macedonian,
+Russian, Moldovan) Cyrillic and Romanian, with or without diacritics, typed on keyboards
+that lack them. Three layers, each built on the previous one:
+
+``fold``
+    Cyrillic to Latin, diacritics, case, punctuation, hyphens, zero-width and combining
+    characters removed: plain ASCII words. "Красники" and "Krasniqi" still differ here.
+
+``spelling_key``
+    One spelling for the sounds that the region's orthographies write differently.
+    Every class below gathers letters that one person's name is actually written with,
+    by different clerks, keyboards or alphabets:
+
+    ====================  ===========================================================
+    class (written as)    spellings folded into it
+    ====================  ===========================================================
+    ``k``                 k, q (Alb.), c, č, ć, ç (Alb.), ch, tsh, tch, cz, ck, kh —
+                          Krasniqi / Krasnići / Красники / Krasnici; Romanian c = k
+    ``g``                 g, gj (Alb.), đ, dj, dž, dz, xh (Alb.), x (Alb.), gh (Rom.)
+    ``s``                 s, š, ș, ş, sh (Alb.), sch, sz
+    ``z``                 z, ž, zh (Alb.)
+    ``d`` / ``t``         dh / th (Alb. fricatives, written d / t in Serbian)
+    ``i``                 i, j, y, î, â (Rom.) — so Marija / Maria, Nikolaj / Nicolai
+    ``v`` / ``f``         w / ph
+    (dropped)             h — Hasani / Asani, Mehmeti / Memeti
+    ====================  ===========================================================
+
+    then doubled letters collapse (ll, rr, ss, ii …). Bloom filters are built from the
+    bigrams of this key, so a different alphabet costs nothing and a typo costs little.
+
+``skeleton``
+    The first letter (any vowel as ``a``) followed by the consonants of the spelling key,
+    repeats collapsed: a coarse phonetic key for blocking, which must survive vowel
+    slips ("Bajram", "Bajrami" and "Бајрам" all give ``BRM``).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, Iterable
+
+_CYRILLIC = {
+    "а": "a", "б": "b", "в": "v", "г": "g", "д": "d", "ђ": "đ", "е": "e", "ж": "ž",
+    "з": "z", "и": "i", "ј": "j", "к": "k", "л": "l", "љ": "lj", "м": "m", "н": "n",
+    "њ": "nj", "о": "o", "п": "p", "р": "r", "с": "s", "т": "t", "ћ": "ć", "у": "u",
+    "ф": "f", "х": "h", "ц": "c", "ч": "č", "џ": "dž", "ш": "š",
+    # Macedonian
+    "ѓ": "gj", "ќ": "kj", "ѕ": "dz",
+    # Russian, Ukrainian, Bulgarian and Moldovan Cyrillic
+    "й": "j", "ё": "jo", "э": "e", "ы": "î", "ю": "ju", "я": "ja", "щ": "šč", "ъ": "",
+    "ь": "", "є": "je", "і": "i", "ї": "ji", "ґ": "g",
+}
+
+_LATIN_SPECIAL = {
+    "đ": "dj", "ł": "l", "ß": "ss", "æ": "ae", "œ": "oe", "ø": "o", "ı": "i", "ð": "dh",
+    "þ": "th",
+    # Romanian â and î write the same vowel (the spelling changed in 1993).
+    "â": "î",
+}
+
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
+_JOINING_PUNCTUATION = dict.fromkeys(map(ord, "'’ʼ`´"), None)
+_NON_LETTER = re.compile(r"[^a-z]+")
+
+_SPELLING_CLASSES = {
+    "tsch": "k", "tsh": "k", "tch": "k", "dzh": "g", "sch": "s",
+    "ch": "k", "cz": "k", "ck": "k", "kh": "k", "xh": "g", "gj": "g", "dj": "g",
+    "dz": "g", "gh": "g", "sh": "s", "sz": "s", "zh": "z", "dh": "d", "th": "t",
+    "ph": "f",
+    "c": "k", "q": "k", "x": "g", "w": "v", "y": "i", "j": "i", "h": "",
+}
+_SPELLING_PATTERN = re.compile(
+    "|".join(sorted(_SPELLING_CLASSES, key=len, reverse=True))
+)
+_DOUBLED = re.compile(r"(.)\1+")
+_VOWELS = frozenset("aeiou")
+
+
+def fold(text: str) -> str:
+    """Plain lower-case ASCII words: same letters whatever the script or keyboard."""
+    text = unicodedata.normalize("NFC", text).translate(_INVISIBLE).casefold()
+    text = "".join(_CYRILLIC.get(char, char) for char in text)
+    text = "".join(_LATIN_SPECIAL.get(char, char) for char in text)
+    text = unicodedata.normalize("NFKD", text.translate(_JOINING_PUNCTUATION))
+    text = "".join(char for char in text if not unicodedata.combining(char))
+    return " ".join(_NON_LETTER.split(text)).strip()
+
+
+def spelling_key(word: str) -> str:
+    """One spelling per sound class (see the module docstring) for one folded word."""
+    key = _SPELLING_PATTERN.sub(lambda match: _SPELLING_CLASSES[match.group(0)], word)
+    return _DOUBLED.sub(r"\1", key)
+
+
+def skeleton(key: str) -> str:
+    """Coarse phonetic key of one spelling key: first letter, then its consonants."""
+    if not key:
+        return ""
+    head = "a" if key[0] in _VOWELS else key[0]
+    consonants = "".join(char for char in key[1:] if char not in _VOWELS)
+    return _DOUBLED.sub(r"\1", head + consonants).upper()
+
+
+def name_keys(text: Any) -> tuple[str, ...]:
+    """Spelling keys of every word of a name field, in written order."""
+    if not isinstance(text, str):
+        return ()
+    return tuple(key for key in map(spelling_key, fold(text).split()) if key)
+
+
+def name_skeleton(keys: Iterable[str]) -> str:
+    """Order-free skeleton of a (possibly multi-word) name, for blocking keys."""
+    return "-".join(sorted(skeleton(key) for key in keys if key))
+
+
+def _keys_of(*names: str) -> tuple[str, ...]:
+    return tuple(" ".join(name_keys(name)) for name in names)
+
+
+_HYPOCORISMS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    # Albanian
+    ("Arbër", ("Beri", "Bebi")), ("Valbona", ("Bona",)), ("Mimoza", ("Moza",)),
+    ("Fatmire", ("Mira", "Fatime")), ("Shpresa", ("Presa",)), ("Bekim", ("Beki",)),
+    ("Mërgim", ("Gimi",)), ("Drita", ("Dita",)), ("Afërdita", ("Dita", "Ditë")),
+    ("Kaltrina", ("Kaltra", "Tina")), ("Gentiana", ("Geni",)), ("Arben", ("Beni",)),
+    # Serbian
+    ("Aleksandar", ("Saša", "Aca", "Sale", "Aco")), ("Aleksandra", ("Saša", "Sanja", "Saška")),
+    ("Jovan", ("Jova", "Joca")), ("Jovana", ("Joca",)), ("Snežana", ("Sneža", "Sneki")),
+    ("Dragana", ("Gaga",)), ("Slobodan", ("Boba", "Slobo")), ("Vladimir", ("Vlada",)),
+    ("Milica", ("Mica",)), ("Ljubica", ("Ljuba", "Buba")), ("Nikola", ("Dzoni", "Nikica")),
+    ("Katarina", ("Kaća", "Kata")), ("Jelena", ("Jeca", "Lena")), ("Marija", ("Maja", "Mara")),
+    ("Stefan", ("Stefi",)), ("Tijana", ("Tijanica",)),
+    # Romanian / Moldovan
+    ("Ion", ("Ionel", "Nelu")), ("Ioana", ("Ionela", "Oana")), ("Elena", ("Lena", "Ela", "Nuța")),
+    ("Gheorghe", ("Gigi", "Ghiță")), ("Alexandru", ("Sandu", "Alex")), ("Mihai", ("Mihăiță",)),
+    ("Nicolae", ("Nicu",)), ("Vasile", ("Vasilică",)), ("Ecaterina", ("Cati", "Catinca")),
+    ("Cristina", ("Cristi",)), ("Mariana", ("Mari",)), ("Victoria", ("Vica",)),
+    # Roma (names of the Balkan Roma communities and their short forms)
+    ("Ramadan", ("Dani", "Rami")), ("Bajram", ("Bajro",)), ("Fatima", ("Fata", "Fatma")),
+    ("Mehmed", ("Meho",)), ("Šaban", ("Šabo",)), ("Ramiza", ("Rama",)), ("Selvije", ("Selvi",)),
+)
+
+
+def _hypocorism_index() -> dict[str, tuple[str, ...]]:
+    index: dict[str, set[str]] = {}
+    for full, short_forms in _HYPOCORISMS:
+        (full_key,) = _keys_of(full)
+        for short_key in _keys_of(*short_forms):
+            index.setdefault(short_key, set()).add(full_key)
+            index.setdefault(full_key, set()).add(short_key)
+    return {key: tuple(sorted(values)) for key, values in index.items()}
+
+
+_HYPOCORISM_INDEX = _hypocorism_index()
+
+
+def known_variants(given_keys: tuple[str, ...]) -> tuple[str, ...]:
+    """Full forms of a known short given name and short forms of a full one.
+
+    "Saša" also reads as Aleksandar/Aleksandra; they count as aliases, whose agreement
+    weighs less than a given-name match (scoring.py), so an ambiguous entry costs little.
+    """
+    return _HYPOCORISM_INDEX.get(" ".join(given_keys), ())
+
+
+_PLACES: tuple[tuple[str, ...], ...] = (
+    # Kosovo: Albanian and Serbian names of the same town
+    ("Prishtinë", "Priština", "Prishtina", "Pristina"), ("Prizren", "Prizreni"),
+    ("Pejë", "Peć", "Peja"), ("Gjakovë", "Đakovica", "Gjakova", "Djakovica"),
+    ("Ferizaj", "Uroševac"), ("Gjilan", "Gnjilane"), ("Mitrovicë", "Mitrovica"),
+    ("Vushtrri", "Vučitrn"), ("Podujevë", "Podujevo"), ("Rahovec", "Orahovac"),
+    ("Suharekë", "Suva Reka"), ("Lipjan", "Lipljan"), ("Skënderaj", "Srbica"),
+    ("Drenas", "Glogovac"), ("Istog", "Istok"), ("Deçan", "Dečani"), ("Dragash", "Dragaš"),
+    ("Malishevë", "Mališevo"), ("Kaçanik", "Kačanik"), ("Shtime", "Štimlje"),
+    ("Obiliq", "Obilić"), ("Fushë Kosovë", "Kosovo Polje"), ("Klinë", "Klina"),
+    ("Viti", "Vitina"), ("Kamenicë", "Kosovska Kamenica"), ("Shtërpcë", "Štrpce"),
+    # North Macedonia, Albania, Montenegro
+    ("Shkup", "Skopje", "Shkupi"), ("Tetovë", "Tetovo"), ("Kumanovë", "Kumanovo"),
+    ("Strugë", "Struga"), ("Kërçovë", "Kičevo"), ("Dibër", "Debar"), ("Shkodër", "Skadar", "Shkodra"),
+    ("Durrës", "Drač", "Durrësi"), ("Tiranë", "Tirana"), ("Ulqin", "Ulcinj"), ("Tivar", "Bar"),
+    # Moldova and Romania
+    ("Chișinău", "Kišinjev", "Kishinev", "Кишинёв"), ("Bălți", "Бельцы", "Beltsy"),
+    ("Tiraspol", "Тирасполь"), ("Iași", "Jaši", "Jassy"),
+)
+
+
+def _place_index() -> dict[str, str]:
+    index: dict[str, str] = {}
+    for variants in _PLACES:
+        keys = _keys_of(*variants)
+        for key in keys:
+            index[key] = keys[0]
+    return index
+
+
+_PLACE_INDEX = _place_index()
+
+
+def place_key(text: Any) -> str:
+    """One key per place, whatever language or script names it ("Peć" = "Pejë")."""
+    key = " ".join(name_keys(text))
+    return _PLACE_INDEX.get(key, key)
+
+
+_DOCUMENT_NUMBER = re.compile(r"[^0-9A-Z]")
+MIN_DOCUMENT_NUMBER_LENGTH = 5
+
+
+def document_number(text: Any) -> str | None:
+    """Upper-case alphanumerics of a document number; too short to identify is None."""
+    if not isinstance(text, (str, int)) or isinstance(text, bool):
+        return None
+    plain = unicodedata.normalize("NFKD", str(text).translate(_INVISIBLE)).upper()
+    number = _DOCUMENT_NUMBER.sub("", plain)
+    return number if len(number) >= MIN_DOCUMENT_NUMBER_LENGTH else None
+
+
+@dataclass(frozen=True)
+class BirthDate:
+    """What is known of a date of birth: a full date, or an interval of possible years.
+
+    ``first_year``..``last_year`` is one year when the year is written, two when it is
+    derived from an age at identification (the birthday may fall either side of the
+    identification date). ``month``/``day`` are set only for a full date.
+    """
+
+    first_year: int
+    last_year: int
+    month: int | None = None
+    day: int | None = None
+
+    @property
+    def is_full(self) -> bool:
+        return self.month is not None and self.day is not None
+
+    @property
+    def years(self) -> range:
+        return range(self.first_year, self.last_year + 1)
+
+
+_DATE_NUMBERS = re.compile(r"\d+")
+_EARLIEST_YEAR, _LATEST_YEAR = 1900, 2100
+
+
+def _plausible_year(year: Any) -> int | None:
+    try:
+        value = int(year)
+    except (TypeError, ValueError):
+        return None
+    return value if _EARLIEST_YEAR <= value <= _LATEST_YEAR else None
+
+
+def _parse_date(text: Any) -> tuple[int | None, int | None, int | None]:
+    """Year, month, day of "2007-04-12", "12.04.2007", "12/4/2007", "2007-04" or "2007"."""
+    if not isinstance(text, str):
+        return None, None, None
+    numbers = _DATE_NUMBERS.findall(text)
+    if not numbers:
+        return None, None, None
+    if len(numbers[0]) == 4:
+        year, rest = numbers[0], numbers[1:3]
+    elif len(numbers) == 3 and len(numbers[2]) == 4:
+        year, rest = numbers[2], [numbers[1], numbers[0]]
+    else:
+        return None, None, None
+    parsed_year = _plausible_year(year)
+    if parsed_year is None or len(rest) < 2:
+        return parsed_year, None, None
+    month, day = int(rest[0]), int(rest[1])
+    if month > 12 >= day:
+        month, day = day, month
+    try:
+        date(parsed_year, month, day)
+    except ValueError:
+        return parsed_year, None, None
+    return parsed_year, month, day
+
+
+def birth_date(identity: dict[str, Any], statistical: dict[str, Any]) -> BirthDate | None:
+    """Birth date from date_of_birth, else birth_year, else age at identification."""
+    year, month, day = _parse_date(identity.get("date_of_birth"))
+    if year is not None:
+        return BirthDate(year, year, month, day)
+    year = _plausible_year(identity.get("birth_year"))
+    if year is not None:
+        return BirthDate(year, year)
+    age = statistical.get("age_at_identification")
+    identified_year, _, _ = _parse_date(statistical.get("identification_date"))
+    if isinstance(age, int) and not isinstance(age, bool) and 0 <= age <= 120 and identified_year:
+        latest = _plausible_year(identified_year - age)
+        if latest is not None:
+            return BirthDate(latest - 1, latest)
+    return None

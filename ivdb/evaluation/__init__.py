@@ -1,0 +1,1 @@
+"""Evaluation of linkage on labelled synthetic data."""

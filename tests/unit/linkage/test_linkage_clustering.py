@@ -1,0 +1,178 @@
+"""Persons: stable random ids, merges with redirects, reviewer decisions that stick,
+idempotent re-linking and withdrawals that split."""
+
+import itertools
+import uuid
+
+import pytest
+
+from chalicelib.domain.linkage import (
+    DecisionConflict,
+    Encoder,
+    InMemoryLinkageStore,
+    LinkChange,
+    Linker,
+    ReviewDecision,
+    ReviewNotFound,
+    ReviewPair,
+    Thresholds,
+)
+
+ARBER = {"given_name": "Arbër", "family_name": "Krasniqi", "father_name": "Ilir",
+         "date_of_birth": "2007-04-12", "place_of_birth": "Prizren"}
+POLICE_ARBER = {"given_name": "Арбер", "family_name": "Краснићи", "father_name": "Илир",
+                "date_of_birth": "12.04.2007"}
+NGO_ARBER = {"given_name": "Arber", "family_name": "Krasniqi", "other_names": ["Beri"],
+             "birth_year": 2007, "place_of_birth": "Prizren", "father_name": "Ilir"}
+DRITA = {"given_name": "Drita", "family_name": "Krasniqi", "father_name": "Ilir",
+         "date_of_birth": "2009-09-03", "place_of_birth": "Prizren"}
+NAMES_AND_YEAR = {"given_name": "Arbër", "family_name": "Krasniqi", "birth_year": 2007}
+
+
+@pytest.fixture
+def linker():
+    clock = itertools.count()
+    return Linker(InMemoryLinkageStore(), Encoder(b"c" * 32), Thresholds(), clock=lambda: next(clock))
+
+
+def link(linker, record_id, identity):
+    return linker.link(record_id, identity, {})
+
+
+def test_first_record_makes_a_new_person_with_a_random_id(linker):
+    outcome = link(linker, "kp-1", ARBER)
+    assert outcome.change is LinkChange.NEW_PERSON
+    assert uuid.UUID(outcome.person_id).version == 4
+    assert outcome.changes.created == (outcome.person_id,)
+
+
+def test_same_person_from_another_institution_joins(linker):
+    first = link(linker, "kp-1", ARBER)
+    second = link(linker, "ngo-7", POLICE_ARBER)
+    assert second.change is LinkChange.JOINED
+    assert second.person_id == first.person_id
+    assert second.changes.moved == {"ngo-7": first.person_id}
+
+
+def test_sister_sharing_surname_father_and_village_is_another_person(linker):
+    arber = link(linker, "kp-1", ARBER)
+    drita = link(linker, "csw-3", DRITA)
+    assert drita.change is LinkChange.NEW_PERSON
+    assert drita.person_id != arber.person_id
+    assert drita.reviews == ()
+
+
+def test_record_bridging_two_persons_merges_them_into_the_older(linker):
+    older = link(linker, "kp-1", {"given_name": "Arbër", "family_name": "Krasniqi", "date_of_birth": "2007-04-12"})
+    newer = link(linker, "ngo-2", {"given_name": "Arber", "family_name": "Krasniqi", "father_name": "Ilir",
+                                   "birth_year": 2007, "place_of_birth": "Prizren"})
+    assert newer.person_id != older.person_id
+    bridge = link(linker, "pps-3", ARBER)
+    assert bridge.change is LinkChange.MERGED
+    assert bridge.person_id == older.person_id
+    assert bridge.changes.merged == {newer.person_id: older.person_id}
+    assert linker.store.resolve(newer.person_id) == older.person_id
+    assert linker.store.person_of("ngo-2") == older.person_id
+
+
+def test_linking_the_same_content_again_changes_nothing(linker):
+    first = link(linker, "kp-1", ARBER)
+    link(linker, "ngo-7", POLICE_ARBER)
+    again = link(linker, "kp-1", dict(ARBER))
+    assert again.change is LinkChange.UNCHANGED
+    assert again.person_id == first.person_id
+    assert again.changes.moved == {} and again.reviews == ()
+
+
+def test_relinking_after_an_update_recomputes(linker):
+    first = link(linker, "kp-1", ARBER)
+    link(linker, "ngo-7", POLICE_ARBER)
+    updated = link(linker, "ngo-7", DRITA)
+    assert updated.person_id != first.person_id
+    assert updated.changes.split == (updated.person_id,)
+    assert linker.store.members(first.person_id) == ["kp-1"]
+
+
+def test_uncertain_pair_goes_to_review_and_a_match_merges(linker):
+    first = link(linker, "kp-1", ARBER)
+    uncertain = link(linker, "ngo-2", NAMES_AND_YEAR)
+    assert uncertain.change is LinkChange.NEW_PERSON
+    (review_id,) = uncertain.reviews
+    (review,) = linker.pending_reviews()
+    assert review.comparison["fields"]["birth_date"]["level"] == "year"
+
+    decided = linker.decide(review_id, "match")
+    assert decided.changes.merged == {uncertain.person_id: first.person_id}
+    assert linker.store.person_of("ngo-2") == first.person_id
+    assert linker.pending_reviews() == []
+    with pytest.raises(ReviewNotFound):
+        linker.decide(review_id, "match")
+
+
+def test_reviewer_no_match_is_never_undone_by_automatic_links(linker):
+    link(linker, "kp-1", ARBER)
+    (review_id,) = link(linker, "ngo-2", NAMES_AND_YEAR).reviews
+    linker.decide(review_id, ReviewDecision.NO_MATCH)
+
+    link(linker, "pps-3", {**ARBER, "birth_year": 2007})
+    bridge = link(linker, "csw-4", {**ARBER, "documents": [{"type": "passport", "number": "P1234567"}]})
+    link(linker, "ngo-5", {**NAMES_AND_YEAR, "documents": [{"type": "passport", "number": "P1234567"}]})
+    assert linker.store.person_of("kp-1") != linker.store.person_of("ngo-2")
+    assert bridge.person_id == linker.store.person_of("kp-1")
+
+
+def test_no_match_on_a_linked_pair_splits_the_person(linker):
+    link(linker, "kp-1", ARBER)
+    link(linker, "ngo-2", {**NAMES_AND_YEAR, "place_of_birth": "Prizren", "father_name": "Ilir"})
+    assert linker.store.person_of("kp-1") == linker.store.person_of("ngo-2")
+    store = linker.store
+    store.save_review(ReviewPair("r-1", "kp-1", "ngo-2", {"score": 20.0}, 0))
+    outcome = linker.decide("r-1", "no_match")
+    assert store.person_of("kp-1") != store.person_of("ngo-2")
+    assert outcome.changes.split == (store.person_of("ngo-2"),)
+    relinked = link(linker, "ngo-2", {**NAMES_AND_YEAR, "place_of_birth": "Prizren", "father_name": "Ilir",
+                                      "other_names": ["Beri"]})
+    assert relinked.person_id != store.person_of("kp-1")
+
+
+def test_match_against_an_earlier_no_match_is_refused(linker):
+    link(linker, "kp-1", ARBER)
+    (review_id,) = link(linker, "ngo-2", NAMES_AND_YEAR).reviews
+    linker.decide(review_id, "no_match")
+    assert link(linker, "pps-3", POLICE_ARBER).person_id == linker.store.person_of("kp-1")
+
+    linker.store.save_review(ReviewPair("r-2", "pps-3", "ngo-2", {"score": 15.0}, 1))
+    with pytest.raises(DecisionConflict):
+        linker.decide("r-2", "match")
+    assert linker.store.person_of("ngo-2") != linker.store.person_of("kp-1")
+
+
+def test_withdrawing_the_only_bridge_splits_the_person(linker):
+    link(linker, "kp-1", {"given_name": "Arbër", "family_name": "Krasniqi", "date_of_birth": "2007-04-12"})
+    link(linker, "ngo-2", {"given_name": "Arber", "family_name": "Krasniqi", "father_name": "Ilir",
+                           "birth_year": 2007, "place_of_birth": "Prizren"})
+    bridge = link(linker, "pps-3", ARBER)
+    survivor = bridge.person_id
+
+    outcome = linker.withdraw("pps-3")
+    assert outcome.change is LinkChange.WITHDRAWN
+    assert linker.store.get_record("pps-3") is None
+    assert linker.store.person_of("kp-1") == survivor
+    assert linker.store.person_of("ngo-2") != survivor
+    assert outcome.changes.split == (linker.store.person_of("ngo-2"),)
+
+
+def test_withdrawing_a_persons_last_record_removes_the_person(linker):
+    person_id = link(linker, "kp-1", ARBER).person_id
+    outcome = linker.withdraw("kp-1")
+    assert outcome.changes.removed == (person_id,)
+    assert linker.store.members(person_id) == []
+    assert linker.withdraw("kp-1").change is LinkChange.UNCHANGED
+
+
+def test_withdrawn_record_leaves_no_encoding_in_any_block(linker):
+    link(linker, "kp-1", ARBER)
+    keys = linker.store.get_record("kp-1").block_keys
+    linker.withdraw("kp-1")
+    assert all(linker.store.block_members(key, 100) == [] for key in keys)
+    assert link(linker, "ngo-2", POLICE_ARBER).candidates == 0

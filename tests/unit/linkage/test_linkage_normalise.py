@@ -1,0 +1,92 @@
+"""Names, places and dates as this region writes them reduce to one comparable form."""
+
+import pytest
+
+from chalicelib.domain.linkage.normalise import (
+    birth_date,
+    document_number,
+    fold,
+    known_variants,
+    name_keys,
+    name_skeleton,
+    place_key,
+)
+
+
+@pytest.mark.parametrize(
+    "written, same_as",
+    [
+        ("Арбер Красники", "Arbër Krasniqi"),
+        ("Краснићи", "Krasniqi"),
+        ("Krasnici", "Krasniqi"),
+        ("Đorđe Petrović", "Djordje Petrovic"),
+        ("Ђорђе Петровић", "Đorđe Petrović"),
+        ("Hoxha", "Hodža"),
+        ("Xhemajli", "Џемајли"),
+        ("Berisha", "Beriša"),
+        ("Ștefănescu", "Ştefănescu"),
+        ("Cîmpeanu", "Câmpeanu"),
+        ("Marija", "Maria"),
+        ("Љубица", "Ljubica"),
+        ("Njomza", "Њомза"),
+        ("Mehmeti", "Memeti"),
+        ("Rrahmani", "Rahmani"),
+        ("Llapashtica", "Lapaštica"),
+        ("ARBËR", "arber"),
+        ("Ar\u200bbër", "Arbër"),
+        ("Arbe\u0308r", "Arbër"),
+    ],
+)
+def test_spellings_of_one_name_share_one_key(written, same_as):
+    assert name_keys(written) == name_keys(same_as)
+
+
+def test_different_names_keep_different_keys():
+    assert name_keys("Arbër") != name_keys("Arben")
+    assert name_keys("Krasniqi") != name_keys("Kryeziu")
+
+
+def test_hyphens_and_punctuation_separate_words():
+    assert name_keys("Jovanović-Petrović") == name_keys("Jovanović Petrović")
+    assert fold("  O'Brien,  ana-MARIA ") == "obrien ana maria"
+
+
+def test_skeleton_ignores_word_order_and_vowel_slips():
+    assert name_skeleton(name_keys("Arbër Krasniqi")) == name_skeleton(name_keys("Krasniqi Arber"))
+    assert name_skeleton(name_keys("Bajram")) == name_skeleton(name_keys("Bajrami"))
+
+
+def test_known_short_forms_are_variants_of_the_full_name():
+    assert name_keys("Arbër")[0] in known_variants(name_keys("Beri"))
+    assert name_keys("Saša")[0] in known_variants(name_keys("Aleksandar"))
+
+
+def test_places_in_albanian_serbian_and_cyrillic_are_one_place():
+    assert place_key("Pejë") == place_key("Peć") == place_key("Пећ")
+    assert place_key("Prishtinë") == place_key("Priština") == place_key("PRISHTINA")
+    assert place_key("Chișinău") == place_key("Кишинёв")
+    assert place_key("Prizren") != place_key("Pejë")
+
+
+def test_document_numbers_lose_spaces_and_dashes():
+    assert document_number("p 123-4567") == "P1234567"
+    assert document_number("12") is None
+
+
+@pytest.mark.parametrize("written", ["2007-04-12", "12.04.2007", "12/4/2007", "2007-4-12"])
+def test_full_dates_in_regional_formats(written):
+    born = birth_date({"date_of_birth": written}, {})
+    assert (born.first_year, born.month, born.day) == (2007, 4, 12)
+
+
+def test_impossible_month_is_read_as_transposed_day():
+    born = birth_date({"date_of_birth": "2007-25-04"}, {})
+    assert (born.month, born.day) == (4, 25)
+
+
+def test_year_only_and_age_at_identification_give_year_intervals():
+    assert birth_date({"birth_year": 2007}, {}).years == range(2007, 2008)
+    from_age = birth_date({}, {"age_at_identification": 17, "identification_date": "2025-03-01"})
+    assert list(from_age.years) == [2007, 2008]
+    assert not from_age.is_full
+    assert birth_date({}, {"age_at_identification": 17}) is None
