@@ -17,7 +17,6 @@ from chalice import Blueprint, Response
 
 from chalicelib import bootstrap
 from chalicelib.domain import errors
-from chalicelib.domain.caller import Caller
 
 logger = logging.getLogger(__name__)
 
@@ -97,8 +96,7 @@ def endpoint(blueprint: Blueprint, path: str, *, methods: tuple[str, ...] = ("GE
             except errors.DomainError as e:
                 return response_for(e)
             except Exception as e:
-                logger.error("unhandled %s on %s %s", type(e).__name__, request.method,
-                             getattr(request, "path", "?"))
+                logger.error("unhandled %s on %s %s", type(e).__name__, request.method, request.path)
                 return error_response(500, "internal_error", "an internal error occurred")
             if isinstance(answer, Response):
                 return answer
@@ -109,5 +107,3 @@ def endpoint(blueprint: Blueprint, path: str, *, methods: tuple[str, ...] = ("GE
 
     return register
 
-
-__all__ = ["Caller", "endpoint", "error_response", "json_body", "response_for"]

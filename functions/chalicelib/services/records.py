@@ -233,9 +233,10 @@ class Records:
         if record.version != if_match:
             raise PreconditionFailed("the record has changed since this version was read")
         reader = institution_reader_key(caller.institution_id)
+        meta = self._decrypt(record, META, reader)
         current = assemble_record(RecordParts(
             source_reference=self._decrypt(record, REFERENCE, reader),
-            status=(meta := self._decrypt(record, META, reader))["status"], consent=meta["consent"],
+            status=meta["status"], consent=meta["consent"],
             sections={section: self._decrypt(record, section, reader)
                       for section in SECTION_NAMES if section in record.parts}))
         patched = self.schema.apply_patch(current, patch)
