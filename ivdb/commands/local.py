@@ -36,6 +36,10 @@ def run(args: argparse.Namespace) -> int:
     write_state(args.port, stack.state())
     print(f"API:          {stack.api_url}", flush=True)
     print(f"AWS endpoint: {stack.aws_endpoint}  (aws --endpoint-url {stack.aws_endpoint} dynamodb list-tables)")
+    dynamodb_endpoint = stack.dynamodb_endpoint
+    if dynamodb_endpoint != stack.aws_endpoint:
+        print(f"DynamoDB:     {dynamodb_endpoint}  (aws --endpoint-url {dynamodb_endpoint} dynamodb list-tables,"
+              " with the credentials local/local)")
     print("Institutions (ivdb token --institution ID):")
     print(json.dumps(stack.institutions, indent=2, ensure_ascii=False))
     print("Ready. Ctrl-C stops everything.", flush=True)

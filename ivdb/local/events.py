@@ -117,23 +117,36 @@ class EventLoop:
     def _poll_stream(self, source: DynamoDBEventConfig, handler: Handler) -> None:
         streams = self._client("dynamodbstreams")
         iterators: dict[str, str | None] = {}
+        last_delivered: dict[str, str] = {}
+
+        def position(shard_id: str) -> str:
+            """An iterator after the last record delivered from the shard, or at its oldest."""
+            where: dict[str, str] = {"ShardIteratorType": "TRIM_HORIZON"}
+            if shard_id in last_delivered:
+                where = {"ShardIteratorType": "AFTER_SEQUENCE_NUMBER", "SequenceNumber": last_delivered[shard_id]}
+            return streams.get_shard_iterator(StreamArn=source.stream_arn, ShardId=shard_id, **where)["ShardIterator"]
+
         while not self._stopping.is_set():
             for shard in streams.describe_stream(StreamArn=source.stream_arn)["StreamDescription"]["Shards"]:
                 if shard["ShardId"] not in iterators:
-                    iterators[shard["ShardId"]] = streams.get_shard_iterator(
-                        StreamArn=source.stream_arn, ShardId=shard["ShardId"],
-                        ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
+                    iterators[shard["ShardId"]] = position(shard["ShardId"])
             delivered = False
             for shard_id, iterator in list(iterators.items()):
                 if iterator is None:
                     continue
-                answer = streams.get_records(ShardIterator=iterator, Limit=source.batch_size)
+                try:
+                    answer = streams.get_records(ShardIterator=iterator, Limit=source.batch_size)
+                except (streams.exceptions.TrimmedDataAccessException, streams.exceptions.ExpiredIteratorException):
+                    # DynamoDB Local refuses an iterator taken at TRIM_HORIZON while the shard was empty
+                    iterators[shard_id] = position(shard_id)
+                    continue
                 if answer["Records"]:
                     delivered = True
                     event = stream_event(answer["Records"], source.stream_arn, self._region)
                     if not self._invoke(source.name, handler, event):
                         time.sleep(RETRY_SECONDS)
                         continue
+                    last_delivered[shard_id] = answer["Records"][-1]["dynamodb"]["SequenceNumber"]
                 iterators[shard_id] = answer.get("NextShardIterator")
             if not delivered:
                 self._stopping.wait(IDLE_SECONDS)

@@ -96,6 +96,10 @@ class LocalStack:
     def aws_endpoint(self) -> str:
         return self._backend.default
 
+    @property
+    def dynamodb_endpoint(self) -> str:
+        return self._backend.endpoint("dynamodb")
+
     def start(self) -> None:
         ensure_port_free(self.port, "API")
         self._resources = AwsResources.provision(self._backend, self.institutions)
@@ -123,9 +127,15 @@ class LocalStack:
         self._server_thread.start()
 
     def state(self) -> dict[str, Any]:
+        """What the other commands need: `ivdb token` the signing key, `ivdb audit verify` the
+        functions' environment (endpoints, tables, keys) and the emulator's credentials."""
+        if self._resources is None:
+            raise RuntimeError("the stack has not started")
         return {"pid": os.getpid(), "api_url": self.api_url, "aws_endpoint": self.aws_endpoint,
                 "backend": self._backend.name, "institutions": self.institutions,
-                "signing_key": self.private_key, "issuer": tokens.ISSUER, "audience": tokens.AUDIENCE}
+                "signing_key": self.private_key, "issuer": tokens.ISSUER, "audience": tokens.AUDIENCE,
+                "environment": {**EMULATOR_CREDENTIALS, "AWS_DEFAULT_REGION": REGION,
+                                **self._resources.environment}}
 
     def stop(self) -> None:
         if self._server is not None:

@@ -28,6 +28,7 @@ def write_state(port: int, state: dict[str, Any]) -> Path:
     path = state_file(port)
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(descriptor, 0o600)  # a file left by an earlier run keeps its mode through O_CREAT
     with os.fdopen(descriptor, "w") as file:
         json.dump(state, file)
     return path

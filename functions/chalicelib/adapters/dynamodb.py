@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator, Mapping
+from dataclasses import replace
 from typing import Any
 
 from pynamodb.attributes import MapAttribute, NumberAttribute, UnicodeAttribute, UnicodeSetAttribute
@@ -110,7 +111,8 @@ Operation = Callable[[TransactWrite], None]
 
 class DynamoDBRecordStore:
     def __init__(self, region: str, audit_mac: Mac) -> None:
-        self._region = region
+        self._connection = Connection(region=region)
+        """One connection (and so one botocore client) per container, not one per write."""
         self._audit_mac = audit_mac
 
     def get(self, record_id: str) -> StoredRecord | None:
@@ -132,8 +134,11 @@ class DynamoDBRecordStore:
 
     def create(self, record: StoredRecord, idempotency: tuple[IdempotentRequest, Mapping[str, Any]] | None,
                event: AuditEvent) -> None:
+        # The record item lists its idempotency key with its uniques, so that a withdrawal removes it too.
+        stored = record if idempotency is None else replace(
+            record, uniques=record.uniques | {idempotency[0].constraint})
         operations: list[tuple[Operation, str | None]] = [
-            (lambda t: t.save(_to_item(record), condition=RecordModel.record_id.does_not_exist()), None)]
+            (lambda t: t.save(_to_item(stored), condition=RecordModel.record_id.does_not_exist()), None)]
         for constraint in sorted(record.uniques):
             operations.append((lambda t, c=constraint: t.save(UniqueModel(c, record_id=record.record_id),
                                                               condition=UniqueModel.constraint.does_not_exist()),
@@ -175,7 +180,7 @@ class DynamoDBRecordStore:
             try:
                 sequence, previous_mac = self._head()
                 entry = seal(event, sequence + 1, previous_mac, self._audit_mac)
-                with TransactWrite(connection=Connection(region=self._region)) as transaction:
+                with TransactWrite(connection=self._connection) as transaction:
                     for operation, _ in operations:
                         operation(transaction)
                     self._append(transaction, entry, sequence)

@@ -22,6 +22,8 @@ from aws_cryptographic_material_providers.keystore.config import KeyStoreConfig
 from aws_cryptographic_material_providers.keystore.models import CreateKeyInput, KMSConfigurationKmsKeyArn
 from aws_cryptographic_material_providers.mpl import AwsCryptographicMaterialProviders
 from aws_cryptographic_material_providers.mpl.config import MaterialProvidersConfig
+from aws_cryptographic_material_providers.mpl.errors import CollectionOfErrors
+from aws_cryptographic_material_providers.mpl.errors import ServiceError as MaterialProvidersError
 from aws_cryptographic_material_providers.mpl.models import (
     CacheTypeDefault,
     CreateAwsKmsHierarchicalKeyringInput,
@@ -109,10 +111,10 @@ class EncryptionSdkSectionCipher:
                                                  encryption_context=dict(context), algorithm=ALGORITHM)
         except (ClientError, BotoCoreError) as e:
             raise Unavailable("the key service is unavailable") from e
-        except AWSEncryptionSDKClientError as e:
-            if _caused_by_aws(e):
-                raise Unavailable("the key service is unavailable") from e
-            raise
+        except (AWSEncryptionSDKClientError, MaterialProvidersError) as e:
+            # A multi-keyring reports a failing child without its cause, so a KMS or key store
+            # fault cannot be told apart here: every keyring failure is treated as one.
+            raise Unavailable("the key service is unavailable") from e
         return ciphertext
 
     def decrypt(self, ciphertext: bytes, reader: str, context: Mapping[str, str]) -> bytes:
@@ -123,17 +125,29 @@ class EncryptionSdkSectionCipher:
                                                 encryption_context=dict(context))
         except (ClientError, BotoCoreError) as e:
             raise Unavailable("the key service is unavailable") from e
-        except AWSEncryptionSDKClientError as e:
+        except (AWSEncryptionSDKClientError, MaterialProvidersError) as e:
             if _caused_by_aws(e):
                 raise Unavailable("the key service is unavailable") from e
             raise SectionUnreadable("the section cannot be decrypted by this reader") from e
         return plaintext
 
 
+AWS_SERVICE_ERRORS = frozenset({"ComAmazonawsKms", "ComAmazonawsDynamodb"})
+"""The material providers' wrappers of a failed KMS or DynamoDB call; several modules define classes of these names."""
+
+
 def _caused_by_aws(error: BaseException) -> bool:
-    seen: BaseException | None = error
-    while seen is not None:
-        if isinstance(seen, (ClientError, BotoCoreError)):
+    """True when a KMS or DynamoDB call failed underneath: the material providers report those
+    as ComAmazonawsKms / ComAmazonawsDynamodb errors nested in their own, not as a __cause__."""
+    pending: list[object] = [error]
+    while pending:
+        seen = pending.pop()
+        if isinstance(seen, (ClientError, BotoCoreError)) or type(seen).__name__ in AWS_SERVICE_ERRORS:
             return True
-        seen = seen.__cause__ or seen.__context__
+        if isinstance(seen, BaseException):
+            pending.extend(e for e in (seen.__cause__, seen.__context__) if e is not None)
+        if isinstance(seen, CollectionOfErrors):
+            pending.extend(seen.list)
+        elif isinstance(seen, MaterialProvidersError):
+            pending.append(getattr(seen, "message", None))
     return False
