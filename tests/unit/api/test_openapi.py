@@ -15,10 +15,7 @@ import pytest
 from chalice.test import Client
 from openapi_spec_validator import OpenAPIV31SpecValidator
 
-from chalicelib import bootstrap, settings
 from ivdb import paths
-from ivdb.local import tokens
-from tests.events import load_event
 
 OPENAPI = paths.SCHEMAS / "openapi.json"
 HTTP_METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
@@ -41,18 +38,8 @@ def document() -> dict:
 
 
 @pytest.fixture
-def app(monkeypatch):
-    """The app as Lambda loads it, with a token key so that its routes can refuse a missing token."""
-    from chalice.cli.factory import CLIFactory
-
-    _, public_key = tokens.new_signing_key()
-    monkeypatch.setenv("IVDB_JWT_PUBLIC_KEY", public_key)
-    monkeypatch.setenv("IVDB_RECORDS_STREAM_ARN", load_event("relay-record-changes")["Records"][0]["eventSourceARN"])
-    settings.get_settings.cache_clear()
-    bootstrap.get_token_verifier.cache_clear()
-    yield CLIFactory(project_dir=str(paths.FUNCTIONS)).load_chalice_app()
-    settings.get_settings.cache_clear()
-    bootstrap.get_token_verifier.cache_clear()
+def app(lambda_app):
+    return lambda_app
 
 
 def operations(document: dict) -> dict[tuple[str, str], dict]:

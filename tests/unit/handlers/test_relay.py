@@ -3,6 +3,7 @@
 import os
 
 from chalicelib.handlers.relay import linkage_messages
+
 from tests.events import load_event
 
 RECORD_ID = "0b7e4c1e-5d1a-4c1e-9a53-2f4f3c1a9e01"
