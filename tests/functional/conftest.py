@@ -8,7 +8,6 @@ references, never by resetting the emulator.
 from __future__ import annotations
 
 import functools
-import socket
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -22,14 +21,9 @@ from ivdb import paths
 from ivdb.local import tokens
 from ivdb.local.backends import EmbeddedBackend
 from ivdb.local.stack import REGION, AwsResources, load_institutions
+from tests.ports import free_port
 
 TOKEN_LIFETIME_SECONDS = 600
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def forget_configuration() -> None:

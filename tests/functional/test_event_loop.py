@@ -3,7 +3,6 @@ only when its handler returns, redelivered after the visibility timeout when it 
 
 from __future__ import annotations
 
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -15,16 +14,11 @@ from chalice import Chalice
 from moto.server import ThreadedMotoServer
 
 from ivdb.local.events import EventLoop
+from tests.ports import free_port
 
 REGION = "eu-central-1"
 VISIBILITY_SECONDS = 1
 WAIT_SECONDS = 15
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 class Deliveries:

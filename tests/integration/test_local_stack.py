@@ -26,6 +26,7 @@ import pytest
 import requests
 
 from ivdb import paths
+from tests.ports import free_port
 
 pytestmark = pytest.mark.integration
 
@@ -38,12 +39,6 @@ SUBMITTER = "kp-dthb"
 AUDITOR = "dpo"
 NAMES = ("Arbër", "Krasniqi", "Drita", "Berisha", "Marko", "Jovanović")
 """Every name any test submits: none may appear in a table."""
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def listening(port: int) -> bool:

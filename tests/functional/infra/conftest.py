@@ -1,19 +1,14 @@
 import os
-import socket
 from collections.abc import Iterator
 
 import pytest
 import requests
 from moto.server import ThreadedMotoServer
 
+from tests.ports import free_port
+
 EMULATOR_ENVIRONMENT = {"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test",
                         "AWS_DEFAULT_REGION": "eu-central-1", "MOTO_IAM_LOAD_MANAGED_POLICIES": "true"}
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.fixture(scope="session")
