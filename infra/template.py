@@ -35,6 +35,10 @@ FUNCTION_ROLES = {
 }
 """Chalice's logical id of each function -> the role it runs as."""
 
+QUEUE_CONSUMERS = {"LinkRecords": "LinkageQueue", "UpdateStatistics": "StatisticsQueue"}
+"""Each queue's one consumer. One instance at a time: the consumers serialise their writes
+anyway (adapters/journal.py), so more would only wait for the lease."""
+
 CHALICE_API_FUNCTION = "api_handler"
 """Chalice's resource name of the API's function, which `chalice package` calls ``APIHandler``."""
 
@@ -223,8 +227,8 @@ def _roles(reader_keys: list[str], prefix: str) -> dict[str, dict[str, Any]]:
             _statement(READ_WRITE, _table_arns("LinkageTable")),
             _statement(READ, _table_arns("StatisticsTable")),
             _statement(["kms:Decrypt"], _key_arns(reader_key_ids)),
-            _statement(["kms:GenerateMac"], _key_arns(["IndexKey", "AuditKey"])),
-            _statement(["sqs:SendMessage"], _key_arns(["LinkageQueue"])),
+            _statement(["kms:GenerateMac"], _key_arns(["IndexKey", "AuditKey", "StatisticsKey"])),
+            _statement(["sqs:SendMessage"], _key_arns(["LinkageQueue", "StatisticsQueue"])),
         ]),
         "RelayRole": _role(_role_name(prefix, "RelayRole"), [
             _statement(["dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator",
@@ -244,6 +248,7 @@ def _roles(reader_keys: list[str], prefix: str) -> dict[str, dict[str, Any]]:
             _statement(READ, _table_arns("RecordsTable", "LinkageTable")),
             _statement(READ_WRITE, _table_arns("StatisticsTable")),
             _statement(["kms:Decrypt"], _key_arns([reader_key_logical_id("service:statistics")])),
+            _statement(["kms:GenerateMac"], _key_arns(["StatisticsKey"])),
             _statement(["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"],
                        _key_arns(["StatisticsQueue"])),
         ]),
@@ -254,11 +259,13 @@ def function_environment(reader_keys: list[str]) -> dict[str, Any]:
     """The variables every function reads through chalicelib.settings, as CloudFormation values."""
     values: dict[str, Any] = {table.setting: {"Ref": table.logical_id} for table in TABLES}
     values.update({setting: {"Fn::GetAtt": [logical_id, "QueueName"]} for logical_id, setting in QUEUES})
+    values.update({f"{setting}_arn": {"Fn::GetAtt": [logical_id, "Arn"]} for logical_id, setting in QUEUES})
     values.update({
         "records_stream_arn": {"Fn::GetAtt": ["RecordsTable", "StreamArn"]},
         "index_key": {"Fn::GetAtt": ["IndexKey", "Arn"]},
         "audit_key": {"Fn::GetAtt": ["AuditKey", "Arn"]},
         "pseudonymisation_key": {"Fn::GetAtt": ["PseudonymisationKey", "Arn"]},
+        "statistics_key": {"Fn::GetAtt": ["StatisticsKey", "Arn"]},
         "reader_keys": {"Fn::Join": [",", [
             {"Fn::Join": ["=", [reader, {"Fn::GetAtt": [reader_key_logical_id(reader), "Arn"]}]]}
             for reader in reader_keys + [INSTITUTION_READERS]]]},
@@ -282,6 +289,11 @@ def _function_overrides(reader_keys: list[str], functions: AbstractSet[str]) -> 
         overrides["RelayRecordChanges"]["Properties"]["Events"] = {
             "RelayRecordChangesDynamodbEventSource": {"Properties": {
                 "Stream": {"Fn::GetAtt": ["RecordsTable", "StreamArn"]}}}}
+    for function, queue in QUEUE_CONSUMERS.items():
+        if function in overrides:
+            overrides[function]["Properties"]["ReservedConcurrentExecutions"] = 1
+            overrides[function]["Properties"]["Events"] = {
+                f"{function}SqsEventSource": {"Properties": {"Queue": {"Fn::GetAtt": [queue, "Arn"]}}}}
     return overrides
 
 
@@ -300,6 +312,8 @@ def build_template(reader_keys: list[str], prefix: str = "ivdb", *, functions: A
     keys["IndexKey"] = _hmac_key("ivdb keyed index of source references and idempotency keys", ["ApiRole"], prefix)
     keys["AuditKey"] = _hmac_key("ivdb audit chain MAC", ["ApiRole"], prefix)
     keys["PseudonymisationKey"] = _hmac_key("ivdb linkage encodings", ["LinkageRole"], prefix)
+    keys["StatisticsKey"] = _hmac_key("ivdb statistics projection: keyed cell keys and their encryption",
+                                      ["StatisticsRole", "ApiRole"], prefix)
     for logical_id, key in keys.items():
         resources.update(_key_with_alias(logical_id, key, prefix))
     resources.update(_roles(reader_keys, prefix))

@@ -104,3 +104,49 @@ def get_linkage_queue() -> Any:
 def audit_mac() -> Any:
     """The MAC of the audit chain, for appending and for verification."""
     return keyed_hash("audit_key", "ivdb audit chain v1").mac
+
+
+def _linkage(encoder: Any) -> Any:
+    from chalicelib.adapters.journal import PendingWrites, SerialWriter
+    from chalicelib.adapters.linkage_store import DynamoDBLinkageStore
+    from chalicelib.adapters.person_ids import set_person_id
+    from chalicelib.services.linkage import Linkage, apply_effects
+
+    settings = get_settings()
+    dynamodb = aws_client("dynamodb")
+    records = get_records()
+    statistics_queue = get_statistics_queue()
+    writer = SerialWriter(dynamodb, settings.linkage_table, "linkage", effects=functools.partial(
+        apply_effects, set_person_id=set_person_id,
+        recount=lambda person_ids: statistics_queue.send([{"person_ids": person_ids}])))
+    return Linkage(policy=get_access_policy(), records=records, exclusive=writer.exclusive,
+                   store_over=DynamoDBLinkageStore,
+                   read_only_store=lambda: DynamoDBLinkageStore(PendingWrites(dynamodb, settings.linkage_table)),
+                   encoder=encoder, audit=records.store.audit, clock=records.clock)
+
+
+@functools.lru_cache(maxsize=1)
+def get_linkage() -> Any:
+    """Linkage as the API uses it: persons and reviews, without the key of the encodings."""
+    return _linkage(encoder=None)
+
+
+@functools.lru_cache(maxsize=1)
+def get_linking() -> Any:
+    """Linkage as the linkage function uses it: with the encoder, whose key only it can derive."""
+    return _linkage(encoder=linkage_encoder)
+
+
+@functools.lru_cache(maxsize=1)
+def linkage_encoder() -> Any:
+    from chalicelib.adapters.kms_secrets import KmsDerivedSecret
+    from chalicelib.domain.linkage import Encoder
+
+    return Encoder(KmsDerivedSecret(aws_client("kms"), get_settings().pseudonymisation_key, "ivdb linkage v1")())
+
+
+@functools.lru_cache(maxsize=1)
+def get_statistics_queue() -> Any:
+    from chalicelib.adapters.queue import SqsQueue
+
+    return SqsQueue(aws_client("sqs"), get_settings().statistics_queue)

@@ -21,13 +21,25 @@ RESOURCE_ENVIRONMENT = {
     "key_store_table": "IVDB_KEY_STORE_TABLE",
     "linkage_queue": "IVDB_LINKAGE_QUEUE",
     "statistics_queue": "IVDB_STATISTICS_QUEUE",
+    "linkage_queue_arn": "IVDB_LINKAGE_QUEUE_ARN",
+    "statistics_queue_arn": "IVDB_STATISTICS_QUEUE_ARN",
     "records_stream_arn": "IVDB_RECORDS_STREAM_ARN",
     "index_key": "IVDB_INDEX_KEY",
     "audit_key": "IVDB_AUDIT_KEY",
     "pseudonymisation_key": "IVDB_PSEUDONYMISATION_KEY",
+    "statistics_key": "IVDB_STATISTICS_KEY",
     "reader_keys": "IVDB_READER_KEYS",
 }
 """Setting name -> environment variable. infra/template.py sets every one of these."""
+
+
+PACKAGING_PLACEHOLDER = "replaced-by-infra-template"
+"""What an event source names while `chalice package` runs without a deployment's
+environment; infra/template.py replaces every such event source with the real resource."""
+
+
+def event_source_arn(arn: str) -> str:
+    return arn or PACKAGING_PLACEHOLDER
 
 
 def _app_root() -> Path:
@@ -54,10 +66,13 @@ class Settings:
     key_store_table: str
     linkage_queue: str
     statistics_queue: str
+    linkage_queue_arn: str
+    statistics_queue_arn: str
     records_stream_arn: str
     index_key: str
     audit_key: str
     pseudonymisation_key: str
+    statistics_key: str
     reader_keys: dict[str, str]
     """Reader key name (e.g. ``type:police``) -> KMS key id protecting its branch keys."""
     jwt_audience: str

@@ -101,7 +101,8 @@ class EventLoop:
 
     def _poll_queue(self, source: SQSEventConfig, handler: Handler) -> None:
         sqs = self._client("sqs")
-        queue_url = sqs.get_queue_url(QueueName=source.queue)["QueueUrl"]
+        queue_name = source.queue or source.queue_arn.rpartition(":")[2]
+        queue_url = sqs.get_queue_url(QueueName=queue_name)["QueueUrl"]
         queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
         while not self._stopping.is_set():
             messages = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=min(source.batch_size, 10),

@@ -17,10 +17,12 @@ import jwt
 import pytest
 from chalice.test import Client
 
+from chalicelib.domain.policy import AccessPolicy, load_access_policy
 from ivdb import paths
 from ivdb.local import tokens
 from ivdb.local.backends import EmbeddedBackend
 from ivdb.local.stack import REGION, AwsResources, load_institutions
+from tests.functional.records.record_api import Api, Tables
 from tests.ports import free_port
 
 TOKEN_LIFETIME_SECONDS = 600
@@ -103,3 +105,28 @@ def token_for(signing_key: tuple[str, str], institutions: dict[str, dict[str, st
         return jwt.encode(claims, signing_key_pem or signing_key[0], algorithm=tokens.ALGORITHM)
 
     return issue
+
+
+@pytest.fixture(scope="session")
+def api(client: Client, token_for: Callable[..., str]) -> Api:
+    """The HTTP API, as one demo institution or another: ``api.as_("kp-dthb")``."""
+    return Api(client, token_for)
+
+
+@pytest.fixture(scope="session")
+def tables(aws: AwsResources, aws_client: Callable[[str], Any]) -> Tables:
+    return Tables(aws_client("dynamodb"), aws.environment)
+
+
+@pytest.fixture(scope="session")
+def access_policy() -> AccessPolicy:
+    return load_access_policy(paths.ACCESS_POLICY)
+
+
+@pytest.fixture(scope="session")
+def institution_of_type(institutions: dict[str, dict[str, str]]) -> dict[str, str]:
+    """One demo institution id per institution type."""
+    chosen: dict[str, str] = {}
+    for institution in institutions.values():
+        chosen.setdefault(institution["type"], institution["id"])
+    return chosen

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from infra.template import FUNCTION_ROLES
+from infra.template import FUNCTION_ROLES, QUEUE_CONSUMERS
 from ivdb import cli, paths
 
 pytestmark = pytest.mark.integration
@@ -75,6 +75,17 @@ def test_stream_event_sources_read_the_records_table_stream(sam: dict[str, Any])
                if event["Type"] == "DynamoDB"]
     assert streams, "no function reads a DynamoDB stream"
     assert all(stream == {"Fn::GetAtt": ["RecordsTable", "StreamArn"]} for stream in streams)
+
+
+def test_each_queue_is_read_by_its_one_consumer_at_a_time(sam: dict[str, Any]) -> None:
+    consumers = {logical_id: (function["Properties"].get("ReservedConcurrentExecutions"),
+                              [event["Properties"]["Queue"] for event in function["Properties"]["Events"].values()
+                               if event["Type"] == "SQS"])
+                 for logical_id, function in functions(sam).items()
+                 if any(event["Type"] == "SQS" for event in function["Properties"].get("Events", {}).values())}
+    assert consumers, "no function reads a queue"
+    assert consumers == {function: (1, [{"Fn::GetAtt": [queue, "Arn"]}])
+                         for function, queue in QUEUE_CONSUMERS.items() if function in consumers}
 
 
 def test_the_package_ships_the_schemas(package: Path) -> None:

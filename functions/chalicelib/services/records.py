@@ -19,7 +19,7 @@ from typing import Any, Protocol
 from chalicelib.domain.audit import AuditEvent
 from chalicelib.domain.caller import Caller
 from chalicelib.domain.errors import Conflict, Forbidden, NotFound, PreconditionFailed
-from chalicelib.domain.policy import AccessPolicy, institution_reader_key, type_reader_key
+from chalicelib.domain.policy import AccessPolicy, institution_reader_key, service_reader_key, type_reader_key
 from chalicelib.domain.record import SECTION_NAMES, RecordParts, RecordSchema, assemble_record, split_record
 from chalicelib.domain.sections import SectionCipher, SectionUnreadable
 
@@ -255,3 +255,22 @@ class Records:
         self._require_record_routes(caller)
         record = self._submitted_record(caller, record_id)
         self.store.delete(record, self._event(caller, "withdraw", record.record_id))
+
+    def read_for_service(self, service: str, record_id: str) -> tuple[StoredRecord, dict[str, Any]] | None:
+        """What an internal function (linkage, statistics) reads of a record. Not audited:
+        no person reads it, and nothing of it leaves the function."""
+        return self.read_as(service_reader_key(service), record_id)
+
+    def read_as(self, reader: str, record_id: str) -> tuple[StoredRecord, dict[str, Any]] | None:
+        """The parts of a record encrypted to one reader key, by part name; None when the
+        record is gone. The key decides: what was not encrypted to it is left out."""
+        record = self.store.get(record_id)
+        if record is None:
+            return None
+        readable = {}
+        for part in record.parts:
+            try:
+                readable[part] = self._decrypt(record, part, reader)
+            except SectionUnreadable:
+                continue
+        return record, readable

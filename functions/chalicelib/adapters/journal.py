@@ -1,0 +1,306 @@
+"""One writer at a time, and nothing half-applied: a lease and a write-ahead journal.
+
+Linking a record or recounting a person touches dozens to hundreds of items, more than a
+DynamoDB transaction holds, and the statistics cells are absolute values computed from
+what was read. Both stay correct under crashes and redelivery in the same way:
+
+1. the writer takes the scope's lease (a conditional put; a lease left by a crashed
+   writer expires) and first replays any journal that writer left;
+2. it reads through :class:`PendingWrites`, which overlays its own buffered writes on what
+   DynamoDB holds, so the work sees its own changes before anything is written;
+3. on success it writes every buffered put and delete, and the effects to run after them,
+   as one journal item (while still holding the lease), then applies them, runs the
+   effects and deletes the journal. Every step of the replay is idempotent, so a crash at
+   any point ends, on the next writer's turn, exactly as if it had not happened.
+
+Items are plain Python values (str, int, Decimal, bytes, bool, lists, maps, sets), keyed by
+``pk`` and ``sk`` strings, the key schema of every table that uses a journal.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import time
+import uuid
+import zlib
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+from botocore.exceptions import BotoCoreError, ClientError
+
+from chalicelib.domain.errors import Unavailable
+
+Item = dict[str, Any]
+Key = tuple[str, str]
+Effects = Callable[[Sequence[Mapping[str, Any]]], None]
+"""Runs a journal's effects (messages to send, other tables to update); must be idempotent."""
+
+DEFAULT_LEASE_SECONDS = 300
+"""Longer than any function's timeout, so a lease can only expire once its holder is gone."""
+
+MAX_JOURNAL_BYTES = 350_000
+"""Below DynamoDB's 400 KB item limit, with room for the journal's own attributes."""
+
+BATCH_WRITE_LIMIT = 25
+BATCH_WRITE_ATTEMPTS = 8
+DATABASE_UNAVAILABLE = "the database is unavailable"
+LEASE_SK = "lease"
+JOURNAL_SK = "journal"
+
+_serializer = TypeSerializer()
+_deserializer = TypeDeserializer()
+
+
+class WriterBusy(Unavailable):
+    """Another writer holds the scope's lease: retry later (a queue redelivers, the API says 503)."""
+
+
+class JournalTooLarge(Exception):
+    """One unit of work wrote more than a journal item can hold."""
+
+
+def to_attributes(item: Mapping[str, Any]) -> dict[str, Any]:
+    return {name: _serializer.serialize(value) for name, value in item.items()}
+
+
+def from_attributes(attributes: Mapping[str, Any]) -> Item:
+    return {name: _deserializer.deserialize(value) for name, value in attributes.items()}
+
+
+def _encode(attributes: Any) -> Any:
+    """DynamoDB's attribute JSON with binaries in base64, so a journal is plain JSON."""
+    if isinstance(attributes, (bytes, bytearray)):
+        return {"$b64": base64.b64encode(bytes(attributes)).decode()}
+    if isinstance(attributes, dict):
+        return {name: _encode(value) for name, value in attributes.items()}
+    if isinstance(attributes, list):
+        return [_encode(value) for value in attributes]
+    return attributes
+
+
+def _decode(document: Any) -> Any:
+    if isinstance(document, dict):
+        if set(document) == {"$b64"}:
+            return base64.b64decode(document["$b64"])
+        return {name: _decode(value) for name, value in document.items()}
+    if isinstance(document, list):
+        return [_decode(value) for value in document]
+    return document
+
+
+def _key_of(item: Mapping[str, Any]) -> Key:
+    return str(item["pk"]), str(item["sk"])
+
+
+class PendingWrites:
+    """Reads that see the unit's own buffered writes, and the buffer itself.
+
+    The last write to a key wins, so the journal holds at most one operation per item.
+    """
+
+    def __init__(self, client: Any, table_name: str) -> None:
+        self._client = client
+        self._table = table_name
+        self._writes: dict[Key, Item | None] = {}
+        self.effects: list[Mapping[str, Any]] = []
+
+    def put(self, item: Mapping[str, Any]) -> None:
+        self._writes[_key_of(item)] = dict(item)
+
+    def delete(self, pk: str, sk: str) -> None:
+        self._writes[(pk, sk)] = None
+
+    def add_effect(self, effect: Mapping[str, Any]) -> None:
+        self.effects.append(dict(effect))
+
+    def get(self, pk: str, sk: str) -> Item | None:
+        if (pk, sk) in self._writes:
+            buffered = self._writes[(pk, sk)]
+            return dict(buffered) if buffered is not None else None
+        try:
+            answer = self._client.get_item(TableName=self._table, ConsistentRead=True,
+                                           Key=to_attributes({"pk": pk, "sk": sk}))
+        except (ClientError, BotoCoreError) as e:
+            raise Unavailable(DATABASE_UNAVAILABLE) from e
+        return from_attributes(answer["Item"]) if "Item" in answer else None
+
+    def get_many(self, keys: Sequence[Key]) -> dict[Key, Item]:
+        """The items of those keys that exist, by key (BatchGetItem, 100 keys a request)."""
+        found: dict[Key, Item] = {}
+        unbuffered = []
+        for key in dict.fromkeys(keys):
+            if key in self._writes:
+                if self._writes[key] is not None:
+                    found[key] = dict(self._writes[key])
+            else:
+                unbuffered.append(key)
+        for start in range(0, len(unbuffered), 100):
+            pending = {self._table: {"ConsistentRead": True, "Keys": [
+                to_attributes({"pk": pk, "sk": sk}) for pk, sk in unbuffered[start:start + 100]]}}
+            for _ in range(BATCH_WRITE_ATTEMPTS):
+                try:
+                    answer = self._client.batch_get_item(RequestItems=pending)
+                except (ClientError, BotoCoreError) as e:
+                    raise Unavailable(DATABASE_UNAVAILABLE) from e
+                for attributes in answer["Responses"].get(self._table, []):
+                    item = from_attributes(attributes)
+                    found[_key_of(item)] = item
+                pending = answer.get("UnprocessedKeys") or {}
+                if not pending:
+                    break
+            else:
+                raise Unavailable("the database is throttling reads")
+        return found
+
+    def query(self, pk: str, prefix: str = "", *, newest_first: bool = False, limit: int | None = None) -> list[Item]:
+        """Items of one partition whose sort key starts with ``prefix``, in sort-key order."""
+        buffered = {sk: item for (item_pk, sk), item in self._writes.items()
+                    if item_pk == pk and sk.startswith(prefix)}
+        stored: dict[str, Item] = {}
+        wanted = None if limit is None else limit + len(buffered)
+        arguments: dict[str, Any] = {
+            "TableName": self._table, "ConsistentRead": True, "ScanIndexForward": not newest_first,
+            "KeyConditionExpression": "pk = :pk AND begins_with(sk, :prefix)" if prefix else "pk = :pk",
+            "ExpressionAttributeValues": to_attributes({":pk": pk, **({":prefix": prefix} if prefix else {})}),
+        }
+        try:
+            while True:
+                if wanted is not None:
+                    arguments["Limit"] = wanted - len(stored)
+                answer = self._client.query(**arguments)
+                for attributes in answer["Items"]:
+                    item = from_attributes(attributes)
+                    stored[str(item["sk"])] = item
+                if "LastEvaluatedKey" not in answer or (wanted is not None and len(stored) >= wanted):
+                    break
+                arguments["ExclusiveStartKey"] = answer["LastEvaluatedKey"]
+        except (ClientError, BotoCoreError) as e:
+            raise Unavailable(DATABASE_UNAVAILABLE) from e
+        for sk, item in buffered.items():
+            if item is None:
+                stored.pop(sk, None)
+            else:
+                stored[sk] = dict(item)
+        ordered = [stored[sk] for sk in sorted(stored, reverse=newest_first)]
+        return ordered if limit is None else ordered[:limit]
+
+    @property
+    def writes(self) -> dict[Key, Item | None]:
+        return dict(self._writes)
+
+
+class SerialWriter:
+    """Serialises the units of work of one scope (e.g. all linking) over one table."""
+
+    def __init__(self, client: Any, table_name: str, scope: str, *, effects: Effects | None = None,
+                 lease_seconds: int = DEFAULT_LEASE_SECONDS, clock: Callable[[], float] = time.time) -> None:
+        self._client = client
+        self._table = table_name
+        self._pk = f"writer#{scope}"
+        self._effects = effects
+        self._lease_seconds = lease_seconds
+        self._clock = clock
+
+    @contextmanager
+    def exclusive(self) -> Iterator[PendingWrites]:
+        """The scope's lease for the block; its writes land when the block ends without error."""
+        owner = str(uuid.uuid4())
+        self._take_lease(owner)
+        try:
+            self.replay()
+            pending = PendingWrites(self._client, self._table)
+            yield pending
+            self._commit(owner, pending)
+        finally:
+            self._release_lease(owner)
+
+    def replay(self) -> None:
+        """Finish the journal a crashed writer left, if any."""
+        try:
+            answer = self._client.get_item(TableName=self._table, ConsistentRead=True,
+                                           Key=to_attributes({"pk": self._pk, "sk": JOURNAL_SK}))
+        except (ClientError, BotoCoreError) as e:
+            raise Unavailable(DATABASE_UNAVAILABLE) from e
+        if "Item" in answer:
+            journal = from_attributes(answer["Item"])
+            writes, effects = _decode(json.loads(zlib.decompress(bytes(journal["body"]))))
+            self._apply(writes, effects)
+
+    def _commit(self, owner: str, pending: PendingWrites) -> None:
+        writes = [{"put": to_attributes(item)} if item is not None else {"delete": to_attributes({"pk": pk, "sk": sk})}
+                  for (pk, sk), item in pending.writes.items()]
+        if not writes and not pending.effects:
+            return
+        body = zlib.compress(json.dumps(_encode([writes, pending.effects]), separators=(",", ":")).encode())
+        if len(body) > MAX_JOURNAL_BYTES:
+            raise JournalTooLarge("one unit of work wrote more than a journal item holds")
+        try:
+            self._client.transact_write_items(TransactItems=[
+                {"ConditionCheck": {"TableName": self._table, **self._lease_condition(owner)}},
+                {"Put": {"TableName": self._table,
+                         "Item": to_attributes({"pk": self._pk, "sk": JOURNAL_SK, "body": body})}},
+            ])
+        except ClientError as e:
+            if e.response.get("Error", {}).get("Code") == "TransactionCanceledException":
+                raise WriterBusy("another writer took over; retry") from e
+            raise Unavailable(DATABASE_UNAVAILABLE) from e
+        except BotoCoreError as e:
+            raise Unavailable(DATABASE_UNAVAILABLE) from e
+        self._apply(writes, pending.effects)
+
+    def _apply(self, writes: list[dict[str, Any]], effects: Sequence[Mapping[str, Any]]) -> None:
+        requests = [{"PutRequest": {"Item": write["put"]}} if "put" in write
+                    else {"DeleteRequest": {"Key": write["delete"]}} for write in writes]
+        for start in range(0, len(requests), BATCH_WRITE_LIMIT):
+            self._batch_write(requests[start:start + BATCH_WRITE_LIMIT])
+        if effects and self._effects is not None:
+            self._effects(effects)
+        try:
+            self._client.delete_item(TableName=self._table, Key=to_attributes({"pk": self._pk, "sk": JOURNAL_SK}))
+        except (ClientError, BotoCoreError) as e:
+            raise Unavailable(DATABASE_UNAVAILABLE) from e
+
+    def _batch_write(self, requests: list[dict[str, Any]]) -> None:
+        pending = {self._table: requests}
+        for attempt in range(BATCH_WRITE_ATTEMPTS):
+            try:
+                answer = self._client.batch_write_item(RequestItems=pending)
+            except (ClientError, BotoCoreError) as e:
+                raise Unavailable(DATABASE_UNAVAILABLE) from e
+            pending = answer.get("UnprocessedItems") or {}
+            if not pending:
+                return
+            time.sleep(min(1.0, 0.05 * 2 ** attempt))
+        raise Unavailable("the database is throttling writes")
+
+    def _lease_condition(self, owner: str) -> dict[str, Any]:
+        return {"Key": to_attributes({"pk": self._pk, "sk": LEASE_SK}),
+                "ConditionExpression": "#owner = :owner",
+                "ExpressionAttributeNames": {"#owner": "owner"},
+                "ExpressionAttributeValues": to_attributes({":owner": owner})}
+
+    def _take_lease(self, owner: str) -> None:
+        now = int(self._clock())
+        try:
+            self._client.put_item(
+                TableName=self._table,
+                Item=to_attributes({"pk": self._pk, "sk": LEASE_SK, "owner": owner,
+                                    "expires_at": now + self._lease_seconds}),
+                ConditionExpression="attribute_not_exists(pk) OR expires_at < :now",
+                ExpressionAttributeValues=to_attributes({":now": now}))
+        except ClientError as e:
+            if e.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+                raise WriterBusy("another writer holds the lease; retry") from e
+            raise Unavailable(DATABASE_UNAVAILABLE) from e
+        except BotoCoreError as e:
+            raise Unavailable(DATABASE_UNAVAILABLE) from e
+
+    def _release_lease(self, owner: str) -> None:
+        """Best effort: a lease not released (a fault here) simply expires."""
+        try:
+            self._client.delete_item(TableName=self._table, **self._lease_condition(owner))
+        except (ClientError, BotoCoreError):
+            pass

@@ -1,0 +1,142 @@
+"""Linkage as the queue drives it: records about one person get one person id, whoever submits
+them and however the name is spelled; a person id survives merges as a redirect; reviewers
+see uncertain pairs and decide them."""
+
+from __future__ import annotations
+
+import json
+import random
+import uuid
+from typing import Any
+
+import pytest
+
+from tests.events import load_event
+from tests.functional.records.record_api import Api, example_record
+
+SYLLABLES = ("ar", "bë", "dri", "ta", "ve", "lo", "ra", "mi", "na", "je", "sa", "ko", "li", "de", "ni", "va")
+
+
+def invented_name(rng: random.Random, syllables: int = 3) -> str:
+    """A name no other test uses, so that only this test's records can be linked together."""
+    return "".join(rng.choice(SYLLABLES) for _ in range(syllables)).capitalize() + rng.choice(("a", "e", "i"))
+
+
+def identity_of_someone(seed: int | None = None) -> dict[str, Any]:
+    rng = random.Random(seed if seed is not None else uuid.uuid4().int)
+    year = rng.randint(1975, 2008)
+    return {"given_name": invented_name(rng), "family_name": invented_name(rng, 4),
+            "father_name": invented_name(rng), "date_of_birth": f"{year}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}",
+            "birth_year": year, "place_of_birth": "Prizren"}
+
+
+def record_about(identity: dict[str, Any], **changes: Any) -> dict[str, Any]:
+    record = example_record("albanian", identity=identity, **changes)
+    record["statistical"]["age_at_identification"] = 2025 - identity["birth_year"]
+    return record
+
+
+def link(*record_ids: str) -> None:
+    """Delivers what the relay would put on the linkage queue for these records."""
+    from chalicelib.handlers.linkage import link_records
+
+    event = load_event("link-records")
+    template = event["Records"][0]
+    event["Records"] = [{**template, "messageId": str(uuid.uuid4()),
+                         "body": json.dumps({"record_id": record_id, "change": "submitted", "version": 1})}
+                        for record_id in record_ids]
+    link_records(event, None)
+
+
+def person_of(api: Api, record_id: str) -> str | None:
+    answer = api.get(f"/records/{record_id}")
+    assert answer.status == 200, answer.text
+    return answer.body["person_id"]
+
+
+@pytest.fixture
+def police(api: Api) -> Api:
+    return api.as_("kp-dthb")
+
+
+@pytest.fixture
+def ngo(api: Api) -> Api:
+    return api.as_("ngo-safe-house")
+
+
+def test_records_of_one_person_from_two_institutions_get_one_person_id(police, ngo):
+    someone = identity_of_someone()
+    spelled_otherwise = {**someone, "given_name": someone["given_name"].upper(),
+                         "family_name": someone["family_name"].replace("ë", "e")}
+    by_police = police.submit(record_about(someone))
+    by_ngo = ngo.submit(record_about(spelled_otherwise))
+    assert person_of(police, by_police) is None
+
+    link(by_police, by_ngo)
+
+    person_id = person_of(police, by_police)
+    assert person_id is not None
+    assert person_of(ngo, by_ngo) == person_id
+
+
+def test_records_of_two_different_persons_stay_apart(police):
+    first, second = police.submit(record_about(identity_of_someone())), police.submit(record_about(identity_of_someone()))
+    link(first, second)
+    assert person_of(police, first) != person_of(police, second)
+
+
+def test_a_person_shows_each_linked_record_as_the_caller_may_see_it(api, police, ngo):
+    someone = identity_of_someone()
+    by_police, by_ngo = police.submit(record_about(someone)), ngo.submit(record_about(someone))
+    link(by_police, by_ngo)
+    person_id = person_of(police, by_police)
+
+    as_police = police.get(f"/persons/{person_id}")
+    assert as_police.status == 200
+    assert {record["record_id"] for record in as_police.body["records"]} == {by_police, by_ngo}
+    as_ngo = ngo.get(f"/persons/{person_id}")
+    assert {record["record_id"]: "identity" in record for record in as_ngo.body["records"]} == {
+        by_police: False, by_ngo: True}
+    assert api.as_("mia-national-coordinator").get(f"/persons/{person_id}").status == 403
+
+
+def test_an_unknown_person_is_not_found(police):
+    assert police.get(f"/persons/{uuid.uuid4()}").status == 404
+
+
+def test_a_repeated_message_changes_nothing(police):
+    someone = identity_of_someone()
+    first, second = police.submit(record_about(someone)), police.submit(record_about(someone))
+    link(first, second)
+    person_id = person_of(police, first)
+
+    link(second, first, second)
+
+    assert person_of(police, first) == person_of(police, second) == person_id
+
+
+def test_a_withdrawn_record_leaves_its_person_and_the_others_stay(police, ngo):
+    someone = identity_of_someone()
+    by_police, by_ngo = police.submit(record_about(someone)), ngo.submit(record_about(someone))
+    link(by_police, by_ngo)
+    person_id = person_of(police, by_police)
+
+    assert police.delete(f"/records/{by_police}").status == 204
+    link(by_police)
+
+    assert person_of(ngo, by_ngo) == person_id
+    assert [record["record_id"] for record in ngo.get(f"/persons/{person_id}").body["records"]] == [by_ngo]
+
+
+def test_a_record_changed_to_another_person_moves_to_a_person_of_its_own(police):
+    someone = identity_of_someone()
+    first, second = police.submit(record_about(someone)), police.submit(record_about(someone))
+    link(first, second)
+    current = police.get(f"/records/{second}").body
+
+    answer = police.patch(f"/records/{second}", {"identity": identity_of_someone()},
+                          headers={"If-Match": str(current["version"])})
+    assert answer.status == 200, answer.text
+    link(second)
+
+    assert person_of(police, second) not in (None, person_of(police, first))
