@@ -173,32 +173,28 @@ def test_a_missing_tampered_or_expired_token_is_refused(stack):
     assert requests.get(url, headers={"Authorization": f"Bearer {valid}"}, timeout=10).status_code == 404
 
 
-def test_a_submitted_record_is_read_back_and_relayed_to_the_linkage_queue(stack):
+def test_a_submitted_record_is_read_back_and_linked_to_a_person(stack):
     # GIVEN a record submitted by the police
     submitted = stack.submit(record(f"IT-{stack.backend}-1"))
     assert submitted.status_code == 201, submitted.text
     record_id = submitted.json()["record_id"]
+    headers = {"Authorization": f"Bearer {stack.token(SUBMITTER)}"}
 
     # THEN the submitter reads it back whole
-    read = requests.get(f"{stack.api}/records/{record_id}", timeout=30,
-                        headers={"Authorization": f"Bearer {stack.token(SUBMITTER)}"})
+    read = requests.get(f"{stack.api}/records/{record_id}", timeout=30, headers=headers)
     assert read.status_code == 200
     assert read.json()["identity"]["given_name"] == "Arbër"
     assert read.headers["ETag"] == '"1"'
 
-    # AND the stream's handler put a message for it on the linkage queue
-    sqs = stack.client("sqs")
-    queue_url = sqs.get_queue_url(QueueName="ivdb-linkage")["QueueUrl"]
+    # AND the stream, the relay, the linkage queue and the linkage give it a person, without a new version
+    def linked() -> dict[str, Any] | None:
+        answer = requests.get(f"{stack.api}/records/{record_id}", timeout=30, headers=headers).json()
+        return answer if answer["person_id"] else None
 
-    def message_for_the_record() -> dict[str, Any] | None:
-        for message in sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=1,
-                                           VisibilityTimeout=0).get("Messages", []):
-            body = json.loads(message["Body"])
-            if body["record_id"] == record_id:
-                return body
-        return None
-
-    assert wait_for(message_for_the_record) == {"record_id": record_id, "change": "submitted", "version": 1}
+    linked_record = wait_for(linked)
+    assert linked_record is not None and linked_record["version"] == 1
+    person = requests.get(f"{stack.api}/persons/{linked_record['person_id']}", timeout=30, headers=headers)
+    assert record_id in [shown["record_id"] for shown in person.json()["records"]]
 
 
 def test_import_reports_the_bad_row_and_a_rerun_submits_nothing_new(stack, tmp_path):

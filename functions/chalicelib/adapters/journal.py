@@ -4,14 +4,15 @@ Linking a record or recounting a person touches dozens to hundreds of items, mor
 DynamoDB transaction holds, and the statistics cells are absolute values computed from
 what was read. Both stay correct under crashes and redelivery in the same way:
 
-1. the writer takes the scope's lease (a conditional put; a lease left by a crashed
+1. the writer takes the scope's lease (a conditional update; a lease left by a crashed
    writer expires) and first replays any journal that writer left;
 2. it reads through :class:`PendingWrites`, which overlays its own buffered writes on what
    DynamoDB holds, so the work sees its own changes before anything is written;
 3. on success it writes every buffered put and delete, and the effects to run after them,
-   as one journal item (while still holding the lease), then applies them, runs the
-   effects and deletes the journal. Every step of the replay is idempotent, so a crash at
-   any point ends, on the next writer's turn, exactly as if it had not happened.
+   into the lease item as its journal (a write only the lease's holder can make), then
+   applies them, runs the effects and clears the journal. Every step of the replay is
+   idempotent, so a crash at any point ends, on the next writer's turn, exactly as if it
+   had not happened.
 
 Items are plain Python values (str, int, Decimal, bytes, bool, lists, maps, sets), keyed by
 ``pk`` and ``sk`` strings, the key schema of every table that uses a journal.
@@ -48,7 +49,6 @@ BATCH_WRITE_LIMIT = 25
 BATCH_WRITE_ATTEMPTS = 8
 DATABASE_UNAVAILABLE = "the database is unavailable"
 LEASE_SK = "lease"
-JOURNAL_SK = "journal"
 
 _serializer = TypeSerializer()
 _deserializer = TypeDeserializer()
@@ -193,13 +193,18 @@ class PendingWrites:
 
 
 class SerialWriter:
-    """Serialises the units of work of one scope (e.g. all linking) over one table."""
+    """Serialises the units of work of one scope (e.g. all linking) over one table.
+
+    The lease and the journal are one item, so that every step is a single-item conditional
+    write: taking the lease shows a journal left behind, and only the lease's holder can
+    write or clear the journal.
+    """
 
     def __init__(self, client: Any, table_name: str, scope: str, *, effects: Effects | None = None,
                  lease_seconds: int = DEFAULT_LEASE_SECONDS, clock: Callable[[], float] = time.time) -> None:
         self._client = client
         self._table = table_name
-        self._pk = f"writer#{scope}"
+        self._key = to_attributes({"pk": f"writer#{scope}", "sk": LEASE_SK})
         self._effects = effects
         self._lease_seconds = lease_seconds
         self._clock = clock
@@ -208,26 +213,15 @@ class SerialWriter:
     def exclusive(self) -> Iterator[PendingWrites]:
         """The scope's lease for the block; its writes land when the block ends without error."""
         owner = str(uuid.uuid4())
-        self._take_lease(owner)
+        left_behind = self._take_lease(owner)
         try:
-            self.replay()
+            if left_behind is not None:
+                self._apply(owner, *_decode(json.loads(zlib.decompress(left_behind))))
             pending = PendingWrites(self._client, self._table)
             yield pending
             self._commit(owner, pending)
         finally:
             self._release_lease(owner)
-
-    def replay(self) -> None:
-        """Finish the journal a crashed writer left, if any."""
-        try:
-            answer = self._client.get_item(TableName=self._table, ConsistentRead=True,
-                                           Key=to_attributes({"pk": self._pk, "sk": JOURNAL_SK}))
-        except (ClientError, BotoCoreError) as e:
-            raise Unavailable(DATABASE_UNAVAILABLE) from e
-        if "Item" in answer:
-            journal = from_attributes(answer["Item"])
-            writes, effects = _decode(json.loads(zlib.decompress(bytes(journal["body"]))))
-            self._apply(writes, effects)
 
     def _commit(self, owner: str, pending: PendingWrites) -> None:
         writes = [{"put": to_attributes(item)} if item is not None else {"delete": to_attributes({"pk": pk, "sk": sk})}
@@ -237,31 +231,17 @@ class SerialWriter:
         body = zlib.compress(json.dumps(_encode([writes, pending.effects]), separators=(",", ":")).encode())
         if len(body) > MAX_JOURNAL_BYTES:
             raise JournalTooLarge("one unit of work wrote more than a journal item holds")
-        try:
-            self._client.transact_write_items(TransactItems=[
-                {"ConditionCheck": {"TableName": self._table, **self._lease_condition(owner)}},
-                {"Put": {"TableName": self._table,
-                         "Item": to_attributes({"pk": self._pk, "sk": JOURNAL_SK, "body": body})}},
-            ])
-        except ClientError as e:
-            if e.response.get("Error", {}).get("Code") == "TransactionCanceledException":
-                raise WriterBusy("another writer took over; retry") from e
-            raise Unavailable(DATABASE_UNAVAILABLE) from e
-        except BotoCoreError as e:
-            raise Unavailable(DATABASE_UNAVAILABLE) from e
-        self._apply(writes, pending.effects)
+        self._update_as(owner, "SET journal = :journal", {":journal": body})
+        self._apply(owner, writes, pending.effects)
 
-    def _apply(self, writes: list[dict[str, Any]], effects: Sequence[Mapping[str, Any]]) -> None:
+    def _apply(self, owner: str, writes: list[dict[str, Any]], effects: Sequence[Mapping[str, Any]]) -> None:
         requests = [{"PutRequest": {"Item": write["put"]}} if "put" in write
                     else {"DeleteRequest": {"Key": write["delete"]}} for write in writes]
         for start in range(0, len(requests), BATCH_WRITE_LIMIT):
             self._batch_write(requests[start:start + BATCH_WRITE_LIMIT])
         if effects and self._effects is not None:
             self._effects(effects)
-        try:
-            self._client.delete_item(TableName=self._table, Key=to_attributes({"pk": self._pk, "sk": JOURNAL_SK}))
-        except (ClientError, BotoCoreError) as e:
-            raise Unavailable(DATABASE_UNAVAILABLE) from e
+        self._update_as(owner, "REMOVE journal", {})
 
     def _batch_write(self, requests: list[dict[str, Any]]) -> None:
         pending = {self._table: requests}
@@ -276,31 +256,44 @@ class SerialWriter:
             time.sleep(min(1.0, 0.05 * 2 ** attempt))
         raise Unavailable("the database is throttling writes")
 
-    def _lease_condition(self, owner: str) -> dict[str, Any]:
-        return {"Key": to_attributes({"pk": self._pk, "sk": LEASE_SK}),
-                "ConditionExpression": "#owner = :owner",
-                "ExpressionAttributeNames": {"#owner": "owner"},
-                "ExpressionAttributeValues": to_attributes({":owner": owner})}
+    def _update_as(self, owner: str, expression: str, values: Mapping[str, Any]) -> None:
+        """An update of the lease item that only its holder may make."""
+        try:
+            self._client.update_item(TableName=self._table, Key=self._key, UpdateExpression=expression,
+                                     ConditionExpression="#owner = :owner",
+                                     ExpressionAttributeNames={"#owner": "owner"},
+                                     ExpressionAttributeValues=to_attributes({":owner": owner, **values}))
+        except ClientError as e:
+            if e.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+                raise WriterBusy("another writer took over; retry") from e
+            raise Unavailable(DATABASE_UNAVAILABLE) from e
+        except BotoCoreError as e:
+            raise Unavailable(DATABASE_UNAVAILABLE) from e
 
-    def _take_lease(self, owner: str) -> None:
+    def _take_lease(self, owner: str) -> bytes | None:
+        """Takes a free or expired lease; returns the journal its last holder left, if any."""
         now = int(self._clock())
         try:
-            self._client.put_item(
-                TableName=self._table,
-                Item=to_attributes({"pk": self._pk, "sk": LEASE_SK, "owner": owner,
-                                    "expires_at": now + self._lease_seconds}),
+            answer = self._client.update_item(
+                TableName=self._table, Key=self._key, ReturnValues="ALL_NEW",
+                UpdateExpression="SET #owner = :owner, expires_at = :expires",
                 ConditionExpression="attribute_not_exists(pk) OR expires_at < :now",
-                ExpressionAttributeValues=to_attributes({":now": now}))
+                ExpressionAttributeNames={"#owner": "owner"},
+                ExpressionAttributeValues=to_attributes({":owner": owner, ":expires": now + self._lease_seconds,
+                                                         ":now": now}))
         except ClientError as e:
             if e.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
                 raise WriterBusy("another writer holds the lease; retry") from e
             raise Unavailable(DATABASE_UNAVAILABLE) from e
         except BotoCoreError as e:
             raise Unavailable(DATABASE_UNAVAILABLE) from e
+        journal = from_attributes(answer["Attributes"]).get("journal")
+        return bytes(journal) if journal is not None else None
 
     def _release_lease(self, owner: str) -> None:
-        """Best effort: a lease not released (a fault here) simply expires."""
+        """Expires the lease at once, keeping any journal for the next writer to finish.
+        Best effort: a lease not released expires anyway."""
         try:
-            self._client.delete_item(TableName=self._table, **self._lease_condition(owner))
-        except (ClientError, BotoCoreError):
+            self._update_as(owner, "SET expires_at = :released", {":released": 0})
+        except Unavailable:
             pass

@@ -109,7 +109,7 @@ def test_a_second_writer_is_refused_while_the_lease_is_held(dynamodb: Any, table
 def test_a_lease_left_by_a_crashed_writer_expires(dynamodb: Any, table: str, scope: str) -> None:
     now = [1_000_000.0]
     with pytest.raises(Crash):
-        with SerialWriter(CrashingClient(dynamodb, "delete_item"), table, scope, lease_seconds=60,
+        with SerialWriter(CrashingClient(dynamodb, "update_item", survive=1), table, scope, lease_seconds=60,
                           clock=lambda: now[0]).exclusive():
             pass
     with pytest.raises(WriterBusy):
