@@ -22,6 +22,7 @@ from chalicelib.domain.linkage import (
     Encoder,
     Linker,
     LinkageStore,
+    LinkOutcome,
     PersonChanges,
     ReviewDecision,
     ReviewNotFound,
@@ -82,14 +83,14 @@ class Linkage:
             unit.add_effect(person_of_record(record_id, person_id))
         return persons_touched(changes) | {person for person in moved.values() if person}
 
-    def link_record(self, record_id: str) -> None:
+    def link_record(self, record_id: str) -> LinkOutcome:
         """Brings the linkage of one record up to date with what the records table holds now:
         a message may be late, repeated or out of order, and the outcome is the same."""
         with self.exclusive() as unit:
             store = self.store_over(unit)
             linker = self._linker(store)
             earlier_person = store.person_of(record_id)
-            found = self.records.read_for_service(LINKAGE_SERVICE, record_id)
+            found = self.records.read_for_service(LINKAGE_SERVICE, record_id, ("identity", "statistical"))
             if found is None:
                 outcome = linker.withdraw(record_id)
                 touched = self._record_effects(unit, outcome.changes)
@@ -101,6 +102,7 @@ class Linkage:
             touched |= {person for person in (earlier_person, outcome.person_id) if person}
             if touched:
                 unit.add_effect(recount_persons(touched))
+        return outcome
 
     def _require_reviewer(self, caller: Caller) -> None:
         if not self.policy.may_decide_reviews(caller.institution_type):
@@ -123,7 +125,7 @@ class Linkage:
         return {"reviews": listed, "pending": len(reviews)}
 
     def _identity_for_review(self, caller: Caller, record_id: str) -> dict[str, Any]:
-        found = self.records.read_as(type_reader_key(caller.institution_type), record_id)
+        found = self.records.read_as(type_reader_key(caller.institution_type), record_id, ("identity",))
         if found is None:
             return {"record_id": record_id, "identity": None}
         record, parts = found

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from typing import Any, Protocol
@@ -256,19 +256,23 @@ class Records:
         record = self._submitted_record(caller, record_id)
         self.store.delete(record, self._event(caller, "withdraw", record.record_id))
 
-    def read_for_service(self, service: str, record_id: str) -> tuple[StoredRecord, dict[str, Any]] | None:
+    def read_for_service(self, service: str, record_id: str,
+                         parts: Iterable[str]) -> tuple[StoredRecord, dict[str, Any]] | None:
         """What an internal function (linkage, statistics) reads of a record. Not audited:
         no person reads it, and nothing of it leaves the function."""
-        return self.read_as(service_reader_key(service), record_id)
+        return self.read_as(service_reader_key(service), record_id, parts)
 
-    def read_as(self, reader: str, record_id: str) -> tuple[StoredRecord, dict[str, Any]] | None:
-        """The parts of a record encrypted to one reader key, by part name; None when the
-        record is gone. The key decides: what was not encrypted to it is left out."""
+    def read_as(self, reader: str, record_id: str,
+                parts: Iterable[str]) -> tuple[StoredRecord, dict[str, Any]] | None:
+        """Those of the named parts that were encrypted to one reader key, by part name;
+        None when the record is gone. The key decides: a part not encrypted to it is left out."""
         record = self.store.get(record_id)
         if record is None:
             return None
         readable = {}
-        for part in record.parts:
+        for part in parts:
+            if part not in record.parts:
+                continue
             try:
                 readable[part] = self._decrypt(record, part, reader)
             except SectionUnreadable:
