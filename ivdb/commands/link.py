@@ -5,7 +5,8 @@ random key that exists only for this run (so the encodings it builds are worthle
 afterwards). Input is read line by line; output is written once all records are linked,
 because a later record may still merge two earlier persons. Memory is what the store
 needs per record (packed encoding, block memberships, person, links, queued reviews):
-about 3.7 KB, so 3.7 GB at a million records (benchmarks/linkage_offline.py).
+about 5 KB, mostly block memberships (484 MiB at 100,000 records in
+benchmarks/linkage_offline.py).
 
 Reviews are not waited for: a record whose best match needs a reviewer stays a person
 of its own in the output, which is what the national report would count.

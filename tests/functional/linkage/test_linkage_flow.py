@@ -30,9 +30,10 @@ def identity_of_someone(seed: int | None = None) -> dict[str, Any]:
             "birth_year": year, "place_of_birth": "Prizren"}
 
 
-def record_about(identity: dict[str, Any], **changes: Any) -> dict[str, Any]:
-    record = example_record("albanian", identity=identity, **changes)
-    record["statistical"]["age_at_identification"] = 2025 - identity["birth_year"]
+def record_about(identity: dict[str, Any], born: int | None = None) -> dict[str, Any]:
+    """A record about someone identified in 2025, their age told by their year of birth."""
+    record = example_record("albanian", identity=identity)
+    record["statistical"]["age_at_identification"] = 2025 - (born or identity["birth_year"])
     return record
 
 
@@ -140,3 +141,90 @@ def test_a_record_changed_to_another_person_moves_to_a_person_of_its_own(police)
     link(second)
 
     assert person_of(police, second) not in (None, person_of(police, first))
+
+
+def uncertain_pair(police: Api, ngo: Api) -> tuple[str, str]:
+    """Two records that agree on names and an estimated age and say nothing else: for a reviewer to decide."""
+    someone = identity_of_someone()
+    sparse = {name: someone[name] for name in ("given_name", "family_name")}
+    first, second = police.submit(record_about(someone)), ngo.submit(record_about(sparse, born=someone["birth_year"]))
+    link(first, second)
+    return first, second
+
+
+@pytest.fixture
+def reviewer(api: Api) -> Api:
+    return api.as_("linkage-review")
+
+
+def review_of(reviewer: Api, first: str, second: str) -> dict[str, Any]:
+    answer = reviewer.get("/reviews")
+    assert answer.status == 200, answer.text
+    pairs = [review for review in answer.body["reviews"]
+             if {shown["record_id"] for shown in review["records"]} == {first, second}]
+    assert len(pairs) == 1
+    return pairs[0]
+
+
+def test_an_uncertain_pair_waits_for_a_reviewer_who_sees_both_identities(api, police, ngo, reviewer):
+    first, second = uncertain_pair(police, ngo)
+    assert person_of(police, first) != person_of(ngo, second)
+
+    review = review_of(reviewer, first, second)
+
+    assert review["comparison"]["score"] > 0
+    identities = {shown["record_id"]: shown["identity"] for shown in review["records"]}
+    assert set(identities[second]) == {"given_name", "family_name"}
+    for other in ("kp-dthb", "mia-national-coordinator", "dpo"):
+        assert api.as_(other).get("/reviews").status == 403
+
+
+def test_a_match_merges_the_two_persons_and_the_absorbed_id_answers_with_the_survivor(api, police, ngo, reviewer):
+    first, second = uncertain_pair(police, ngo)
+    persons_before = {person_of(police, first), person_of(ngo, second)}
+    review = review_of(reviewer, first, second)
+
+    decided = reviewer.post(f"/reviews/{review['review_id']}", {"decision": "match"})
+
+    assert decided.status == 200, decided.text
+    survivor = person_of(police, first)
+    assert person_of(ngo, second) == survivor
+    assert decided.body["person_ids"] == [survivor]
+    absorbed = (persons_before - {survivor}).pop()
+    assert police.get(f"/persons/{absorbed}").body["person_id"] == survivor
+    assert reviewer.post(f"/reviews/{review['review_id']}", {"decision": "match"}).status == 404
+
+
+def test_a_no_match_keeps_the_records_apart_for_good(police, ngo, reviewer):
+    first, second = uncertain_pair(police, ngo)
+    review = review_of(reviewer, first, second)
+
+    assert reviewer.post(f"/reviews/{review['review_id']}", {"decision": "no_match"}).status == 200
+    link(second, first)
+
+    assert person_of(police, first) != person_of(ngo, second)
+    assert not [pending for pending in reviewer.get("/reviews").body["reviews"]
+                if {shown["record_id"] for shown in pending["records"]} == {first, second}]
+
+
+def test_a_decision_must_be_match_or_no_match_and_name_a_pending_review(reviewer, police, ngo):
+    first, second = uncertain_pair(police, ngo)
+    review = review_of(reviewer, first, second)
+
+    wrong = reviewer.post(f"/reviews/{review['review_id']}", {"decision": "maybe", "comment": "looks alike"})
+    assert wrong.status == 400
+    assert {detail["path"] for detail in wrong.body["error"]["details"]} == {"/decision", "/comment"}
+    assert reviewer.post(f"/reviews/{uuid.uuid4()}", {"decision": "match"}).status == 404
+    assert police.post(f"/reviews/{review['review_id']}", {"decision": "match"}).status == 403
+    assert review_of(reviewer, first, second)["review_id"] == review["review_id"]
+
+
+def test_the_auditor_sees_which_records_a_reviewer_was_shown_and_decided(api, police, ngo, reviewer):
+    first, second = uncertain_pair(police, ngo)
+    review = review_of(reviewer, first, second)
+    reviewer.post(f"/reviews/{review['review_id']}", {"decision": "no_match"})
+
+    entries = api.as_("dpo").get(f"/audit?record_id={second}").body["entries"]
+
+    assert {(entry["institution_id"], entry["action"]) for entry in entries} >= {
+        ("linkage-review", "review_read"), ("linkage-review", "review_decide")}

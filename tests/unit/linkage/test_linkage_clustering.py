@@ -26,7 +26,8 @@ NGO_ARBER = {"given_name": "Arber", "family_name": "Krasniqi", "other_names": ["
              "birth_year": 2007, "place_of_birth": "Prizren", "father_name": "Ilir"}
 DRITA = {"given_name": "Drita", "family_name": "Krasniqi", "father_name": "Ilir",
          "date_of_birth": "2009-09-03", "place_of_birth": "Prizren"}
-NAMES_AND_YEAR = {"given_name": "Arbër", "family_name": "Krasniqi", "birth_year": 2007}
+NAMES = {"given_name": "Arbër", "family_name": "Krasniqi"}
+AGED_17 = {"age_at_identification": 17, "identification_date": "2025-03-01"}
 
 
 @pytest.fixture
@@ -35,8 +36,8 @@ def linker():
     return Linker(InMemoryLinkageStore(), Encoder(b"c" * 32), Thresholds(), clock=lambda: next(clock))
 
 
-def link(linker, record_id, identity):
-    return linker.link(record_id, identity, {})
+def link(linker, record_id, identity, statistical=None):
+    return linker.link(record_id, identity, statistical or {})
 
 
 def test_first_record_makes_a_new_person_with_a_random_id(linker):
@@ -65,7 +66,7 @@ def test_sister_sharing_surname_father_and_village_is_another_person(linker):
 def test_record_bridging_two_persons_merges_them_into_the_older(linker):
     older = link(linker, "kp-1", {"given_name": "Arbër", "family_name": "Krasniqi", "date_of_birth": "2007-04-12"})
     newer = link(linker, "ngo-2", {"given_name": "Arber", "family_name": "Krasniqi", "father_name": "Ilir",
-                                   "birth_year": 2007, "place_of_birth": "Prizren"})
+                                   "place_of_birth": "Prizren"})
     assert newer.person_id != older.person_id
     bridge = link(linker, "pps-3", ARBER)
     assert bridge.change is LinkChange.MERGED
@@ -95,11 +96,11 @@ def test_relinking_after_an_update_recomputes(linker):
 
 def test_uncertain_pair_goes_to_review_and_a_match_merges(linker):
     first = link(linker, "kp-1", ARBER)
-    uncertain = link(linker, "ngo-2", NAMES_AND_YEAR)
+    uncertain = link(linker, "ngo-2", NAMES, AGED_17)
     assert uncertain.change is LinkChange.NEW_PERSON
     (review_id,) = uncertain.reviews
     (review,) = linker.pending_reviews()
-    assert review.comparison["fields"]["birth_date"]["level"] == "year"
+    assert review.comparison["fields"]["birth_date"]["level"] == "year_range"
 
     decided = linker.decide(review_id, "match")
     assert decided.changes.merged == {uncertain.person_id: first.person_id}
@@ -111,33 +112,33 @@ def test_uncertain_pair_goes_to_review_and_a_match_merges(linker):
 
 def test_reviewer_no_match_is_never_undone_by_automatic_links(linker):
     link(linker, "kp-1", ARBER)
-    (review_id,) = link(linker, "ngo-2", NAMES_AND_YEAR).reviews
+    (review_id,) = link(linker, "ngo-2", NAMES, AGED_17).reviews
     linker.decide(review_id, ReviewDecision.NO_MATCH)
 
     link(linker, "pps-3", {**ARBER, "birth_year": 2007})
     bridge = link(linker, "csw-4", {**ARBER, "documents": [{"type": "passport", "number": "P1234567"}]})
-    link(linker, "ngo-5", {**NAMES_AND_YEAR, "documents": [{"type": "passport", "number": "P1234567"}]})
+    link(linker, "ngo-5", {**NAMES, "documents": [{"type": "passport", "number": "P1234567"}]}, AGED_17)
     assert linker.store.person_of("kp-1") != linker.store.person_of("ngo-2")
     assert bridge.person_id == linker.store.person_of("kp-1")
 
 
 def test_no_match_on_a_linked_pair_splits_the_person(linker):
     link(linker, "kp-1", ARBER)
-    link(linker, "ngo-2", {**NAMES_AND_YEAR, "place_of_birth": "Prizren", "father_name": "Ilir"})
+    link(linker, "ngo-2", {**NAMES, "place_of_birth": "Prizren", "father_name": "Ilir"}, AGED_17)
     assert linker.store.person_of("kp-1") == linker.store.person_of("ngo-2")
     store = linker.store
     store.save_review(ReviewPair("r-1", "kp-1", "ngo-2", {"score": 20.0}, 0))
     outcome = linker.decide("r-1", "no_match")
     assert store.person_of("kp-1") != store.person_of("ngo-2")
     assert outcome.changes.split == (store.person_of("ngo-2"),)
-    relinked = link(linker, "ngo-2", {**NAMES_AND_YEAR, "place_of_birth": "Prizren", "father_name": "Ilir",
-                                      "other_names": ["Beri"]})
+    relinked = link(linker, "ngo-2", {**NAMES, "place_of_birth": "Prizren", "father_name": "Ilir",
+                                      "other_names": ["Beri"]}, AGED_17)
     assert relinked.person_id != store.person_of("kp-1")
 
 
 def test_match_against_an_earlier_no_match_is_refused(linker):
     link(linker, "kp-1", ARBER)
-    (review_id,) = link(linker, "ngo-2", NAMES_AND_YEAR).reviews
+    (review_id,) = link(linker, "ngo-2", NAMES, AGED_17).reviews
     linker.decide(review_id, "no_match")
     assert link(linker, "pps-3", POLICE_ARBER).person_id == linker.store.person_of("kp-1")
 
@@ -150,7 +151,7 @@ def test_match_against_an_earlier_no_match_is_refused(linker):
 def test_withdrawing_the_only_bridge_splits_the_person(linker):
     link(linker, "kp-1", {"given_name": "Arbër", "family_name": "Krasniqi", "date_of_birth": "2007-04-12"})
     link(linker, "ngo-2", {"given_name": "Arber", "family_name": "Krasniqi", "father_name": "Ilir",
-                           "birth_year": 2007, "place_of_birth": "Prizren"})
+                           "place_of_birth": "Prizren"})
     bridge = link(linker, "pps-3", ARBER)
     survivor = bridge.person_id
 
@@ -176,3 +177,25 @@ def test_withdrawn_record_leaves_no_encoding_in_any_block(linker):
     linker.withdraw("kp-1")
     assert all(linker.store.block_members(key, 100) == [] for key in keys)
     assert link(linker, "ngo-2", POLICE_ARBER).candidates == 0
+
+
+def test_a_sparse_record_matching_two_namesakes_does_not_make_them_one_person(linker):
+    first = link(linker, "kp-1", {**NAMES, "father_name": "Ilir", "date_of_birth": "2007-04-12"})
+    namesake = link(linker, "csw-2", {**NAMES, "father_name": "Bekim", "date_of_birth": "2007-09-30"})
+    assert namesake.person_id != first.person_id
+
+    sparse = link(linker, "ngo-3", {**NAMES, "birth_year": 2007})
+    assert sparse.person_id in (first.person_id, namesake.person_id)
+    assert linker.store.person_of("kp-1") != linker.store.person_of("csw-2")
+
+
+def test_later_records_of_two_sisters_each_join_their_own_person(linker):
+    arber = link(linker, "kp-1", ARBER)
+    drita = link(linker, "csw-3", DRITA)
+    swapped = link(linker, "ngo-4", {"given_name": "Krasniqi", "family_name": "Arbër", "father_name": "Ilir",
+                                     "place_of_birth": "Prizren"})
+    sister = link(linker, "ngo-5", {"given_name": "Drita", "family_name": "Krasniqi", "father_name": "Ilir",
+                                    "place_of_birth": "Prizren"}, {"age_at_identification": 15,
+                                                                   "identification_date": "2025-03-01"})
+    assert swapped.person_id == arber.person_id
+    assert sister.person_id == drita.person_id != arber.person_id

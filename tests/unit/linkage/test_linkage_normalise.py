@@ -90,3 +90,16 @@ def test_year_only_and_age_at_identification_give_year_intervals():
     assert list(from_age.years) == [2007, 2008]
     assert not from_age.is_full
     assert birth_date({}, {"age_at_identification": 17}) is None
+
+
+@pytest.mark.parametrize(
+    "moldovan_cyrillic, romanian",
+    [("Плэмэдялэ", "Plămădeală"), ("Бэлан", "Bălan"), ("Андрея", "Andreea"), ("Гырля", "Gârlea"),
+     ("Юрие", "Iurie"), ("Наталья", "Natalia")],
+)
+def test_moldovan_cyrillic_reads_as_romanian_latin(moldovan_cyrillic, romanian):
+    assert name_keys(moldovan_cyrillic) == name_keys(romanian)
+
+
+def test_cyrillic_soft_vowels_do_not_make_a_serbian_dj():
+    assert name_keys("Дядя") != name_keys("Ђађа")

@@ -6,6 +6,7 @@ from chalicelib.domain.linkage import Decision, Encoder, FellegiSunter, Level, T
 KEY = b"s" * 32
 ARBER = {"given_name": "Arbër", "family_name": "Krasniqi", "father_name": "Ilir",
          "date_of_birth": "2007-04-12", "place_of_birth": "Prizren"}
+AGED_17 = {"age_at_identification": 17, "identification_date": "2025-03-01"}
 
 
 def compare(first, second, first_stats=None, second_stats=None):
@@ -50,8 +51,8 @@ def test_missing_values_weigh_nothing():
 
 def test_age_at_identification_agrees_with_a_full_date_of_birth():
     comparison = compare(ARBER, {"given_name": "Arber", "family_name": "Krasniqi", "father_name": "Ilir"},
-                         second_stats={"age_at_identification": 17, "identification_date": "2025-03-01"})
-    assert comparison.level("birth_date") is Level.YEAR
+                         second_stats=AGED_17)
+    assert comparison.level("birth_date") is Level.YEAR_RANGE
     assert decide(comparison) is Decision.LINK
 
 
@@ -82,10 +83,58 @@ def test_namesakes_with_another_father_and_date_do_not_link():
     assert decide(compare(ARBER, namesake)) is Decision.DISTINCT
 
 
-def test_same_names_and_birth_year_alone_go_to_review():
+def test_same_names_and_a_stated_birth_year_link():
     comparison = compare({"given_name": "Arbër", "family_name": "Krasniqi", "birth_year": 2007},
                          {"given_name": "Arber", "family_name": "Krasniqi", "date_of_birth": "2007-04-12"})
+    assert comparison.level("birth_date") is Level.YEAR
+    assert decide(comparison) is Decision.LINK
+
+
+def test_same_names_and_an_estimated_age_alone_go_to_review():
+    comparison = compare({"given_name": "Arbër", "family_name": "Krasniqi"},
+                         {"given_name": "Arber", "family_name": "Krasniqi", "date_of_birth": "2007-04-12"},
+                         first_stats=AGED_17)
+    assert comparison.level("birth_date") is Level.YEAR_RANGE
     assert decide(comparison) is Decision.REVIEW
+
+
+def test_same_names_alone_are_a_new_person():
+    assert decide(compare({"given_name": "Arbër", "family_name": "Krasniqi"}, ARBER)) is Decision.DISTINCT
+
+
+def test_namesakes_sharing_a_father_name_are_told_apart_by_the_date_of_birth():
+    cousin = {"given_name": "Arbër", "family_name": "Krasniqi", "father_name": "Ilir",
+              "date_of_birth": "1999-01-20", "place_of_birth": "Prizren"}
+    comparison = compare(ARBER, cousin)
+    assert decide(comparison) is not Decision.LINK
+    assert FellegiSunter().contradicts(comparison, Thresholds())
+
+
+def test_a_typo_in_a_short_given_name_links_when_the_whole_date_of_birth_agrees():
+    typo = {"given_name": "Atbër", "family_name": "Krasniqi", "date_of_birth": "2007-04-12",
+            "place_of_birth": "Prizren"}
+    comparison = compare(ARBER, typo)
+    assert comparison.level("given_name") is Level.PARTIAL
+    assert decide(comparison) is Decision.LINK
+
+
+def test_a_typo_in_the_given_name_without_a_full_date_stays_with_a_reviewer():
+    sister_or_typo = {"given_name": "Atbër", "family_name": "Krasniqi", "father_name": "Ilir",
+                      "birth_year": 2007, "place_of_birth": "Prizren"}
+    assert decide(compare(ARBER, sister_or_typo)) is Decision.REVIEW
+
+
+def test_a_person_is_weighed_by_all_of_their_records():
+    model, sparse = FellegiSunter(), {"given_name": "Arber", "family_name": "Krasniqi", "place_of_birth": "Prizren"}
+    encoder = Encoder(KEY)
+    new = encoder.encode(sparse, AGED_17).encoding
+    with_age = encoder.encode({"given_name": "Arbër", "family_name": "Krasniqi", "date_of_birth": "2007-04-12"}, {}).encoding
+    with_place = encoder.encode({"given_name": "Arbër", "family_name": "Krasniqi", "place_of_birth": "Prizren"}, {}).encoding
+    best, other = model.compare(new, with_age), model.compare(new, with_place)
+    assert decide(best) is not Decision.LINK and decide(other) is not Decision.LINK
+    whole = model.complete(best, [other])
+    assert whole.level("place_of_birth") is Level.EXACT and whole.level("birth_date") is Level.YEAR_RANGE
+    assert decide(whole) is Decision.LINK
 
 
 def test_comparison_is_reported_field_by_field():

@@ -1,11 +1,28 @@
 """Blocking: which stored records a new record is compared with.
 
-Each record gets several keyed blocking keys, each combining two features, so that one
-wrong or missing field does not hide a true match: a misspelt family name still meets
-its match through given name + father, a wrong birth year through the names, a changed
-family name (marriage) through given name + birthday, a nickname through other_names.
+Each record gets several keyed blocking keys, each combining features, so that one wrong
+or missing field does not hide a true match:
+
+==========================  ==========================================================
+key                         what it survives
+==========================  ==========================================================
+names + birth year          swapped given and family names, spelling variants, and one
+                            typo in either name (see below)
+names + father              an unknown or wrong birth year; one typo in either name
+one name + father + year    a misspelt or changed (marriage) other name
+one name + date of birth    the same, when both dates are full (day and month in
+                            either order)
+initials + date of birth    typos in both names, when both dates are full
+alias + family + year       a nickname in ``other_names`` or used as the given name
+document number             everything else
+names only (broad)          a record without a birth year or father
+==========================  ==========================================================
+
 Names enter as order-free skeletons (normalise.skeleton), so swapped given and family
-names and spelling variants fall in the same block.
+names and spelling variants fall in the same block. A typo that changes a consonant
+changes the skeleton, so the keys built on both names are also made for every skeleton
+with one consonant of one name left out ("one-deletion neighbourhood"): two spellings one
+substitution, insertion, deletion or swap of neighbours apart share one of these.
 
 A record is compared only with the members of its blocks, and the store returns at most
 ``max_block_size`` members per block (the most recently added; ``BROAD_BLOCK_SIZE`` for
@@ -19,11 +36,14 @@ from __future__ import annotations
 
 from typing import Callable, Iterable
 
-from chalicelib.domain.linkage.normalise import BirthDate, name_skeleton
+from chalicelib.domain.linkage.normalise import BirthDate, name_skeleton, skeleton
 
 DEFAULT_MAX_BLOCK_SIZE = 100
 BROAD_BLOCK_SIZE = 10
 BROAD_PREFIX = "b-"
+MIN_SKELETON_TO_SHORTEN = 3
+MAX_WORDS_SHORTENED = 2
+MAX_LETTERS_SHORTENED = 8
 
 Keyer = Callable[[str, str], str]
 
@@ -35,6 +55,33 @@ def _pair(first: str, second: str) -> str:
 def block_limit(block_key: str, max_block_size: int = DEFAULT_MAX_BLOCK_SIZE) -> int:
     """How many members of a block to compare with: few for the broad names-only key."""
     return min(BROAD_BLOCK_SIZE, max_block_size) if block_key.startswith(BROAD_PREFIX) else max_block_size
+
+
+def one_deletion_skeletons(keys: tuple[str, ...]) -> set[str]:
+    """The name's skeleton and every skeleton with one letter of one word left out.
+
+    Words whose skeleton is shorter than ``MIN_SKELETON_TO_SHORTEN`` stay whole: "AN" less
+    a letter would meet every short name. Only the first ``MAX_WORDS_SHORTENED`` words and
+    their first ``MAX_LETTERS_SHORTENED`` letters are shortened, so that a long name cannot
+    multiply the keys of its record.
+    """
+    words = [skeleton(key) for key in keys if key]
+    variants = {name_skeleton(keys)} if words else set()
+    for index, word in enumerate(words[:MAX_WORDS_SHORTENED]):
+        if len(word) < MIN_SKELETON_TO_SHORTEN:
+            continue
+        for position in range(min(len(word), MAX_LETTERS_SHORTENED)):
+            shortened = word[:position] + word[position + 1 :]
+            variants.add("-".join(sorted(words[:index] + [shortened] + words[index + 1 :])))
+    return variants
+
+
+def _typo_tolerant_names(given: tuple[str, ...], family: tuple[str, ...]) -> set[str]:
+    """Order-free name pairs where at most one of the two names lost one letter."""
+    given_skeleton, family_skeleton = name_skeleton(given), name_skeleton(family)
+    pairs = {_pair(variant, family_skeleton) for variant in one_deletion_skeletons(given)}
+    pairs.update(_pair(given_skeleton, variant) for variant in one_deletion_skeletons(family))
+    return pairs
 
 
 def block_keys(
@@ -49,9 +96,10 @@ def block_keys(
     """Keyed blocking keys of one record; ``keyer(purpose, value)`` makes each one secret.
 
     Every key but one combines at least three features (names and a year, names and
-    father, one name with father and year, one name with the date of birth) so that its
-    block stays small as the database grows. The names-only key is broad: it is marked
-    (``b-``, which reveals nothing else) and only its most recent members are compared.
+    father, one name with father and year, one name with the date of birth, initials with
+    the date of birth) so that its block stays small as the database grows. The names-only
+    key is broad: it is marked (``b-``, which reveals nothing else) and only its most
+    recent members are compared.
     """
     given_skeleton, family_skeleton = name_skeleton(given), name_skeleton(family)
     father_skeleton = name_skeleton(father)
@@ -61,11 +109,11 @@ def block_keys(
     broad: list[tuple[str, str]] = []
 
     if given_skeleton and family_skeleton:
-        full_name = _pair(given_skeleton, family_skeleton)
-        broad.append(("names", full_name))
-        specific.extend(("names+year", f"{full_name}|{year}") for year in years)
-        if father_skeleton:
-            specific.append(("names+father", f"{full_name}|{father_skeleton}"))
+        broad.append(("names", _pair(given_skeleton, family_skeleton)))
+        for full_name in sorted(_typo_tolerant_names(given, family)):
+            specific.extend(("names+year", f"{full_name}|{year}") for year in years)
+            if father_skeleton:
+                specific.append(("names+father", f"{full_name}|{father_skeleton}"))
     if family_skeleton:
         for alias in aliases:
             alias_name = _pair(name_skeleton((alias,)), family_skeleton)
@@ -73,8 +121,10 @@ def block_keys(
     if father_skeleton:
         specific.extend(("name+father+year", f"{name}|{father_skeleton}|{year}") for name in names for year in years)
     if birth is not None and birth.is_full:
-        day_month = "-".join(map(str, sorted((birth.month, birth.day))))
-        specific.extend(("name+birth", f"{name}|{birth.first_year}|{day_month}") for name in names)
+        birthday = f"{birth.first_year}|" + "-".join(map(str, sorted((birth.month, birth.day))))
+        specific.extend(("name+birth", f"{name}|{birthday}") for name in names)
+        if given_skeleton and family_skeleton:
+            specific.append(("initials+birth", f"{_pair(given_skeleton[0], family_skeleton[0])}|{birthday}"))
     specific.extend(("document", number) for number in document_numbers)
 
     keys = [keyer(purpose, value) for purpose, value in specific]

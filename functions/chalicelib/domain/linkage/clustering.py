@@ -6,7 +6,10 @@ or decisions change, the persons involved are recomputed:
 
 1. links are taken strongest first (reviewer links, then by score), and two groups are
    joined unless a ``no_match`` decision lies between them — so a reviewer's ``no_match``
-   can never be undone by automatic links, however many;
+   can never be undone by automatic links, however many. An automatic link also leaves
+   two groups apart when a pair across them *contradicts* (scoring.py: it would not link,
+   and a lifelong field disagrees): a record that matches two namesakes joins one of
+   them, never both;
 2. each resulting group keeps the oldest person id among its records' former persons;
    the other former ids redirect to it (a merge), groups left without an id get a fresh
    random one (a split, or a new person). When a person splits, the part with most
@@ -27,7 +30,7 @@ from enum import Enum
 from typing import Any, Callable, Iterable, Mapping
 
 from chalicelib.domain.linkage.blocking import DEFAULT_MAX_BLOCK_SIZE, block_limit
-from chalicelib.domain.linkage.encoding import EncodedRecord, Encoder
+from chalicelib.domain.linkage.encoding import EncodedRecord, Encoder, RecordEncoding
 from chalicelib.domain.linkage.scoring import Comparison, Decision, FellegiSunter, Thresholds
 from chalicelib.domain.linkage.store import (
     InMemoryLinkageStore,
@@ -39,6 +42,7 @@ from chalicelib.domain.linkage.store import (
 )
 
 MAX_REVIEWS_PER_RECORD = 2
+MAX_PERSON_RECORDS = 50
 
 
 class LinkageError(Exception):
@@ -105,18 +109,27 @@ class _Changes:
 
 
 class _Groups:
-    """Union–find over records that refuses to join groups a ``no_match`` separates."""
+    """Union–find over records that refuses to join groups a ``no_match`` separates, and
+    refuses automatic links between groups that hold a contradicting pair."""
 
-    def __init__(self, records: Iterable[str], apart: Mapping[str, set[str]]) -> None:
+    def __init__(
+        self,
+        records: Iterable[str],
+        apart: Mapping[str, set[str]],
+        contradicts: Callable[[str, str], bool],
+    ) -> None:
         self._group = {record: {record} for record in records}
         self._apart = apart
+        self._contradicts = contradicts
 
-    def join(self, first: str, second: str) -> None:
+    def join(self, first: str, second: str, automatic: bool) -> None:
         a, b = self._group[first], self._group[second]
         if a is b:
             return
         small, large = (a, b) if len(a) <= len(b) else (b, a)
         if any(self._apart.get(record, set()) & large for record in small):
+            return
+        if automatic and any(self._contradicts(mine, theirs) for mine in small for theirs in large):
             return
         large.update(small)
         for record in small:
@@ -133,7 +146,7 @@ class Linker:
     def __init__(
         self,
         store: LinkageStore,
-        encoder: Encoder,
+        encoder: Encoder | None,
         thresholds: Thresholds = Thresholds(),
         model: FellegiSunter | None = None,
         max_block_size: int = DEFAULT_MAX_BLOCK_SIZE,
@@ -152,6 +165,8 @@ class Linker:
 
     def link(self, record_id: str, identity: Mapping[str, Any] | None, statistical: Mapping[str, Any] | None) -> LinkOutcome:
         """Link a new or updated record; linking unchanged content again changes nothing."""
+        if self.encoder is None:
+            raise LinkageError("this linker holds no key of the encodings: it decides reviews and withdraws only")
         encoded = self.encoder.encode(identity, statistical)
         existing = self.store.get_record(record_id)
         if existing is not None and existing.digest == encoded.digest and existing.person_id:
@@ -192,7 +207,44 @@ class Linker:
             comparison = self.model.compare(encoded.encoding, theirs)
             scored.append((other_id, comparison, self.model.classify(comparison, self.thresholds)))
         scored.sort(key=lambda item: -item[1].score)
-        return scored
+        return self._with_whole_persons(record_id, encoded, scored)
+
+    def _with_whole_persons(
+        self, record_id: str, encoded: EncodedRecord, scored: list[tuple[str, Comparison, Decision]]
+    ) -> list[tuple[str, Comparison, Decision]]:
+        """Weigh each candidate person as a whole, not only through its best record.
+
+        A person's records complete each other: one gives the father, another the place
+        of birth. For every candidate person no record of which links on its own, the best
+        pair is completed with what the person's other records say (scoring.py,
+        ``FellegiSunter.complete``), unless one of them contradicts the new record. The
+        work is bounded by the candidates' persons, at most ``MAX_PERSON_RECORDS`` each.
+        """
+        linked = {self.store.person_of(other_id) for other_id, _, decision in scored if decision is Decision.LINK}
+        best_of_person: dict[str, tuple[str, Comparison]] = {}
+        for other_id, comparison, _ in scored:
+            person_id = self.store.person_of(other_id)
+            if person_id is not None and person_id not in linked and person_id not in best_of_person:
+                best_of_person[person_id] = (other_id, comparison)
+        completed: dict[str, Comparison] = {}
+        for person_id, (best_id, best) in best_of_person.items():
+            members = [m for m in self.store.members(person_id) if m not in (best_id, record_id)]
+            if not members or len(members) >= MAX_PERSON_RECORDS:
+                continue
+            others = [self.model.compare(encoded.encoding, theirs) for theirs in self.store.get_encodings(members).values()]
+            if any(self.model.contradicts(other, self.thresholds) for other in others):
+                continue
+            whole = self.model.complete(best, others)
+            if self.model.classify(whole, self.thresholds) is Decision.LINK:
+                completed[best_id] = whole
+        if not completed:
+            return scored
+        rescored = [
+            (other_id, completed[other_id], Decision.LINK) if other_id in completed else (other_id, comparison, decision)
+            for other_id, comparison, decision in scored
+        ]
+        rescored.sort(key=lambda item: -item[1].score)
+        return rescored
 
     def _queue_reviews(self, record_id: str, person_id: str | None, scored: list[tuple[str, Comparison, Decision]]) -> tuple[str, ...]:
         decided = self.store.decisions_of(record_id)
@@ -294,11 +346,26 @@ class Linker:
                     pair = (min(link.record_id, link.other_id), max(link.record_id, link.other_id))
                     links[pair] = link
 
-        groups = _Groups(records, apart)
+        groups = _Groups(records, apart, self._contradiction_test(records))
         strongest_first = sorted(links.values(), key=lambda l: (l.source is not LinkSource.REVIEWER, -l.score, l.record_id, l.other_id))
         for link in strongest_first:
-            groups.join(link.record_id, link.other_id)
+            groups.join(link.record_id, link.other_id, automatic=link.source is LinkSource.AUTOMATIC)
         self._assign_ids(groups.groups(), changes)
+
+    def _contradiction_test(self, records: set[str]) -> Callable[[str, str], bool]:
+        """Whether two of ``records`` contradict; encodings are read once, pairs compared lazily."""
+        encodings: dict[str, RecordEncoding] | None = None
+
+        def contradicts(first: str, second: str) -> bool:
+            nonlocal encodings
+            if encodings is None:
+                encodings = self.store.get_encodings(sorted(records))
+            if first not in encodings or second not in encodings:
+                return False
+            comparison = self.model.compare(encodings[first], encodings[second])
+            return self.model.contradicts(comparison, self.thresholds)
+
+        return contradicts
 
     def _assign_ids(self, groups: list[set[str]], changes: _Changes) -> None:
         former = {record: self.store.person_of(record) for group in groups for record in group}

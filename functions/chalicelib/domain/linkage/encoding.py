@@ -139,6 +139,11 @@ class RecordEncoding:
     _BLOOMS = ("given", "family", "father", "place")
     _TOKENS = ("birth_date", "birth_date_unordered", "birth_year_month", "birth_month_day")
 
+    @property
+    def birth_year_stated(self) -> bool:
+        """One birth-year token: the year was written, not derived from an estimated age."""
+        return len(self.birth_years) == 1
+
     def to_dict(self) -> dict[str, Any]:
         """Compact storable form: bytes, lists of bytes and an int version."""
         stored: dict[str, Any] = {"version": ENCODING_VERSION}

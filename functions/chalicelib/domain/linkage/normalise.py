@@ -23,6 +23,7 @@ that lack them. Three layers, each built on the previous one:
     ``z``                 z, ž, zh (Alb.)
     ``d`` / ``t``         dh / th (Alb. fricatives, written d / t in Serbian)
     ``i``                 i, j, y, î, â (Rom.) — so Marija / Maria, Nikolaj / Nicolai
+    ``ia``                ea (Rom.), which Moldovan Cyrillic writes я: Gârlea / Гырля
     ``v`` / ``f``         w / ph
     (dropped)             h — Hasani / Asani, Mehmeti / Memeti
     ====================  ===========================================================
@@ -51,8 +52,11 @@ _CYRILLIC = {
     "ф": "f", "х": "h", "ц": "c", "ч": "č", "џ": "dž", "ш": "š",
     # Macedonian
     "ѓ": "gj", "ќ": "kj", "ѕ": "dz",
-    # Russian, Ukrainian, Bulgarian and Moldovan Cyrillic
-    "й": "j", "ё": "jo", "э": "e", "ы": "î", "ю": "ju", "я": "ja", "щ": "šč", "ъ": "",
+    # Russian, Ukrainian, Bulgarian and Moldovan Cyrillic. Moldovan Cyrillic writes ă as э
+    # (Bălan / Бэлан); Russian names start with it (Эдуард), where the vowel counts little.
+    # я, ю, ё become ia, iu, io as Romanian writes them (Andreea / Андрея, Iurie / Юрие),
+    # never a j that would make "дя" read as the Serbian dj.
+    "й": "j", "ё": "io", "э": "a", "ы": "î", "ю": "iu", "я": "ia", "щ": "šč", "ъ": "",
     "ь": "", "є": "je", "і": "i", "ї": "ji", "ґ": "g",
 }
 
@@ -71,7 +75,7 @@ _SPELLING_CLASSES = {
     "tsch": "k", "tsh": "k", "tch": "k", "dzh": "g", "sch": "s",
     "ch": "k", "cz": "k", "ck": "k", "kh": "k", "xh": "g", "gj": "g", "dj": "g",
     "dz": "g", "gh": "g", "sh": "s", "sz": "s", "zh": "z", "dh": "d", "th": "t",
-    "ph": "f",
+    "ph": "f", "ea": "ia",
     "c": "k", "q": "k", "x": "g", "w": "v", "y": "i", "j": "i", "h": "",
 }
 _SPELLING_PATTERN = re.compile(

@@ -1,0 +1,61 @@
+"""Blocking: records of one person meet in some block despite a bad field; blocks stay small."""
+
+from chalicelib.domain.linkage import Encoder
+from chalicelib.domain.linkage.blocking import BROAD_PREFIX, one_deletion_skeletons
+from chalicelib.domain.linkage.normalise import name_keys
+
+KEY = b"b" * 32
+ARBER = {"given_name": "Arbër", "family_name": "Krasniqi", "birth_year": 2007}
+
+
+def keys(identity, statistical=None):
+    return set(Encoder(KEY).encode(identity, statistical or {}).block_keys)
+
+
+def specific(identity, statistical=None):
+    return {key for key in keys(identity, statistical) if not key.startswith(BROAD_PREFIX)}
+
+
+def test_a_typo_in_the_family_name_still_meets_the_record_through_names_and_year():
+    assert specific(ARBER) & specific({**ARBER, "family_name": "Krasnbiqi"})
+    assert specific(ARBER) & specific({**ARBER, "family_name": "Krsaniqi"})
+
+
+def test_a_typo_in_the_given_name_of_a_swapped_record_still_meets_it():
+    swapped = {"given_name": "KRASNIQI", "family_name": "ARBEN", "birth_year": 2007}
+    assert specific(ARBER) & specific(swapped)
+
+
+def test_typos_in_both_names_meet_through_initials_and_the_date_of_birth():
+    first = {"given_name": "Arbër", "family_name": "Krasniqi", "date_of_birth": "2007-04-12"}
+    second = {"given_name": "Artbër", "family_name": "Krasbniqi", "date_of_birth": "12.04.2007"}
+    assert specific(first) & specific(second)
+
+
+def test_a_changed_family_name_meets_through_given_name_father_and_year():
+    married = {**ARBER, "family_name": "Gashi", "father_name": "Ilir"}
+    assert specific({**ARBER, "father_name": "Ilir"}) & specific(married)
+
+
+def test_an_estimated_age_meets_a_stated_year():
+    assert specific(ARBER) & specific({"given_name": "Arber", "family_name": "Krasniqi"},
+                                      {"age_at_identification": 17, "identification_date": "2024-09-01"})
+
+
+def test_different_persons_born_the_same_year_do_not_share_a_specific_block():
+    assert not specific(ARBER) & specific({"given_name": "Valbona", "family_name": "Gashi", "birth_year": 2007})
+
+
+def test_one_deletion_neighbourhood_leaves_short_skeletons_whole():
+    assert one_deletion_skeletons(name_keys("Krasniqi")) == {"KRSNK", "RSNK", "KSNK", "KRNK", "KRSK", "KRSN"}
+    assert one_deletion_skeletons(name_keys("Ana")) == {"AN"}
+
+
+def test_a_long_name_does_not_multiply_the_keys_of_its_record():
+    usual = {"given_name": "Aleksandra", "family_name": "Radosavljević", "father_name": "Miroslav",
+             "other_names": ["Saška"], "documents": [{"type": "passport", "number": "P1234567", "country": "RS"}]}
+    estimated_age = {"age_at_identification": 30, "identification_date": "2024-09-01"}
+    very_long = {**usual, "given_name": "Aleksandra Marija Jovana Milica Katarina Ljubica " * 2,
+                 "family_name": "Radosavljević Dimitrijević Zdravković Milovanović " * 2}
+    assert len(keys(usual, estimated_age)) < 80
+    assert len(keys(very_long, estimated_age)) < 120
