@@ -111,7 +111,8 @@ def test_missing_consent_flags_mean_no_consent(access_policy):
         (
             "statistical",
             CONSENTS[0],
-            {"type:police", "type:prosecution", "type:social_welfare", "type:ngo", "service:statistics"},
+            {"type:police", "type:prosecution", "type:social_welfare", "type:ngo", "service:statistics",
+             "service:linkage"},
         ),
     ],
 )
