@@ -46,7 +46,8 @@ MAX_JOURNAL_BYTES = 350_000
 """Below DynamoDB's 400 KB item limit, with room for the journal's own attributes."""
 
 BATCH_WRITE_LIMIT = 25
-BATCH_WRITE_ATTEMPTS = 8
+BATCH_GET_LIMIT = 100
+BATCH_ATTEMPTS = 8
 DATABASE_UNAVAILABLE = "the database is unavailable"
 LEASE_SK = "lease"
 
@@ -89,6 +90,33 @@ def _decode(document: Any) -> Any:
     if isinstance(document, list):
         return [_decode(value) for value in document]
     return document
+
+
+def _pack(writes: list[dict[str, Any]], effects: Sequence[Mapping[str, Any]]) -> bytes:
+    return zlib.compress(json.dumps(_encode([writes, effects]), separators=(",", ":")).encode())
+
+
+def _unpack(journal: bytes) -> tuple[list[dict[str, Any]], list[Mapping[str, Any]]]:
+    writes, effects = _decode(json.loads(zlib.decompress(journal)))
+    return writes, effects
+
+
+def _send_batch(send: Callable[..., dict[str, Any]], request_items: dict[str, Any], leftover: str,
+                throttled: str) -> list[dict[str, Any]]:
+    """Sends a BatchGetItem or BatchWriteItem again for what DynamoDB left unprocessed
+    (``leftover``), backing off, until nothing is left; every answer, in order."""
+    answers = []
+    for attempt in range(BATCH_ATTEMPTS):
+        try:
+            answer = send(RequestItems=request_items)
+        except (ClientError, BotoCoreError) as e:
+            raise Unavailable(DATABASE_UNAVAILABLE) from e
+        answers.append(answer)
+        request_items = answer.get(leftover) or {}
+        if not request_items:
+            return answers
+        time.sleep(min(1.0, 0.05 * 2 ** attempt))
+    raise Unavailable(throttled)
 
 
 def _key_of(item: Mapping[str, Any]) -> Key:
@@ -137,22 +165,14 @@ class PendingWrites:
                     found[key] = dict(self._writes[key])
             else:
                 unbuffered.append(key)
-        for start in range(0, len(unbuffered), 100):
-            pending = {self._table: {"ConsistentRead": True, "Keys": [
-                to_attributes({"pk": pk, "sk": sk}) for pk, sk in unbuffered[start:start + 100]]}}
-            for _ in range(BATCH_WRITE_ATTEMPTS):
-                try:
-                    answer = self._client.batch_get_item(RequestItems=pending)
-                except (ClientError, BotoCoreError) as e:
-                    raise Unavailable(DATABASE_UNAVAILABLE) from e
+        for start in range(0, len(unbuffered), BATCH_GET_LIMIT):
+            request = {self._table: {"ConsistentRead": True, "Keys": [
+                to_attributes({"pk": pk, "sk": sk}) for pk, sk in unbuffered[start:start + BATCH_GET_LIMIT]]}}
+            for answer in _send_batch(self._client.batch_get_item, request, "UnprocessedKeys",
+                                      "the database is throttling reads"):
                 for attributes in answer["Responses"].get(self._table, []):
                     item = from_attributes(attributes)
                     found[_key_of(item)] = item
-                pending = answer.get("UnprocessedKeys") or {}
-                if not pending:
-                    break
-            else:
-                raise Unavailable("the database is throttling reads")
         return found
 
     def query(self, pk: str, prefix: str = "", *, newest_first: bool = False, limit: int | None = None) -> list[Item]:
@@ -216,7 +236,7 @@ class SerialWriter:
         left_behind = self._take_lease(owner)
         try:
             if left_behind is not None:
-                self._apply(owner, *_decode(json.loads(zlib.decompress(left_behind))))
+                self._apply(owner, *_unpack(left_behind))
             pending = PendingWrites(self._client, self._table)
             yield pending
             self._commit(owner, pending)
@@ -228,7 +248,7 @@ class SerialWriter:
                   for (pk, sk), item in pending.writes.items()]
         if not writes and not pending.effects:
             return
-        body = zlib.compress(json.dumps(_encode([writes, pending.effects]), separators=(",", ":")).encode())
+        body = _pack(writes, pending.effects)
         if len(body) > MAX_JOURNAL_BYTES:
             raise JournalTooLarge("one unit of work wrote more than a journal item holds")
         self._update_as(owner, "SET journal = :journal", {":journal": body})
@@ -238,55 +258,39 @@ class SerialWriter:
         requests = [{"PutRequest": {"Item": write["put"]}} if "put" in write
                     else {"DeleteRequest": {"Key": write["delete"]}} for write in writes]
         for start in range(0, len(requests), BATCH_WRITE_LIMIT):
-            self._batch_write(requests[start:start + BATCH_WRITE_LIMIT])
+            _send_batch(self._client.batch_write_item, {self._table: requests[start:start + BATCH_WRITE_LIMIT]},
+                        "UnprocessedItems", "the database is throttling writes")
         if effects and self._effects is not None:
             self._effects(effects)
         self._update_as(owner, "REMOVE journal", {})
 
-    def _batch_write(self, requests: list[dict[str, Any]]) -> None:
-        pending = {self._table: requests}
-        for attempt in range(BATCH_WRITE_ATTEMPTS):
-            try:
-                answer = self._client.batch_write_item(RequestItems=pending)
-            except (ClientError, BotoCoreError) as e:
-                raise Unavailable(DATABASE_UNAVAILABLE) from e
-            pending = answer.get("UnprocessedItems") or {}
-            if not pending:
-                return
-            time.sleep(min(1.0, 0.05 * 2 ** attempt))
-        raise Unavailable("the database is throttling writes")
-
-    def _update_as(self, owner: str, expression: str, values: Mapping[str, Any]) -> None:
-        """An update of the lease item that only its holder may make."""
+    def _update_lease(self, busy: str, **arguments: Any) -> dict[str, Any]:
+        """A conditional update of the lease item; a failed condition means another writer has it."""
         try:
-            self._client.update_item(TableName=self._table, Key=self._key, UpdateExpression=expression,
-                                     ConditionExpression="#owner = :owner",
-                                     ExpressionAttributeNames={"#owner": "owner"},
-                                     ExpressionAttributeValues=to_attributes({":owner": owner, **values}))
+            return self._client.update_item(TableName=self._table, Key=self._key,
+                                            ExpressionAttributeNames={"#owner": "owner"}, **arguments)
         except ClientError as e:
             if e.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
-                raise WriterBusy("another writer took over; retry") from e
+                raise WriterBusy(busy) from e
             raise Unavailable(DATABASE_UNAVAILABLE) from e
         except BotoCoreError as e:
             raise Unavailable(DATABASE_UNAVAILABLE) from e
+
+    def _update_as(self, owner: str, expression: str, values: Mapping[str, Any]) -> None:
+        """An update of the lease item that only its holder may make."""
+        self._update_lease("another writer took over; retry", UpdateExpression=expression,
+                           ConditionExpression="#owner = :owner",
+                           ExpressionAttributeValues=to_attributes({":owner": owner, **values}))
 
     def _take_lease(self, owner: str) -> bytes | None:
         """Takes a free or expired lease; returns the journal its last holder left, if any."""
         now = int(self._clock())
-        try:
-            answer = self._client.update_item(
-                TableName=self._table, Key=self._key, ReturnValues="ALL_NEW",
-                UpdateExpression="SET #owner = :owner, expires_at = :expires",
-                ConditionExpression="attribute_not_exists(pk) OR expires_at < :now",
-                ExpressionAttributeNames={"#owner": "owner"},
-                ExpressionAttributeValues=to_attributes({":owner": owner, ":expires": now + self._lease_seconds,
-                                                         ":now": now}))
-        except ClientError as e:
-            if e.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
-                raise WriterBusy("another writer holds the lease; retry") from e
-            raise Unavailable(DATABASE_UNAVAILABLE) from e
-        except BotoCoreError as e:
-            raise Unavailable(DATABASE_UNAVAILABLE) from e
+        answer = self._update_lease(
+            "another writer holds the lease; retry", ReturnValues="ALL_NEW",
+            UpdateExpression="SET #owner = :owner, expires_at = :expires",
+            ConditionExpression="attribute_not_exists(pk) OR expires_at < :now",
+            ExpressionAttributeValues=to_attributes({":owner": owner, ":expires": now + self._lease_seconds,
+                                                     ":now": now}))
         journal = from_attributes(answer["Attributes"]).get("journal")
         return bytes(journal) if journal is not None else None
 

@@ -18,14 +18,8 @@ from chalicelib.domain.linkage import (
     Thresholds,
 )
 
-ARBER = {"given_name": "Arbër", "family_name": "Krasniqi", "father_name": "Ilir",
-         "date_of_birth": "2007-04-12", "place_of_birth": "Prizren"}
-POLICE_ARBER = {"given_name": "Арбер", "family_name": "Краснићи", "father_name": "Илир",
-                "date_of_birth": "12.04.2007"}
-NGO_ARBER = {"given_name": "Arber", "family_name": "Krasniqi", "other_names": ["Beri"],
-             "birth_year": 2007, "place_of_birth": "Prizren", "father_name": "Ilir"}
-DRITA = {"given_name": "Drita", "family_name": "Krasniqi", "father_name": "Ilir",
-         "date_of_birth": "2009-09-03", "place_of_birth": "Prizren"}
+from tests.people import ARBER, DRITA, POLICE_ARBER
+
 NAMES = {"given_name": "Arbër", "family_name": "Krasniqi"}
 AGED_17 = {"age_at_identification": 17, "identification_date": "2025-03-01"}
 
