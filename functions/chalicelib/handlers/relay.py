@@ -7,7 +7,6 @@ the same position; linkage is idempotent, so a repeated message changes nothing.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from chalice import Blueprint

@@ -77,8 +77,10 @@ class Linkage:
         return Linker(store, self.encoder() if self.encoder else None, self.thresholds)
 
     def _record_effects(self, unit: UnitOfWork, changes: PersonChanges,
-                        also: Mapping[str, str | None] = {}) -> set[str]:
-        moved = {**also, **changes.moved}
+                        stale: Mapping[str, str | None] | None = None) -> set[str]:
+        """Queues the person id of every record that moved, and of every `stale` record whose
+        stored person id lags behind the linkage; returns every person touched."""
+        moved = {**(stale or {}), **changes.moved}
         for record_id, person_id in sorted(moved.items()):
             unit.add_effect(person_of_record(record_id, person_id))
         return persons_touched(changes) | {person for person in moved.values() if person}
@@ -176,7 +178,9 @@ def _decision_of(body: Any) -> ReviewDecision:
     choices = [decision.value for decision in ReviewDecision]
     if not isinstance(body, dict):
         raise InvalidInput([Problem("", "must be an object with a decision")])
-    problems = [Problem(f"/{name}", "is not a known field") for name in sorted(set(body) - {"decision"})]
+    problems = []
+    if set(body) - {"decision"}:
+        problems.append(Problem("", "has a field that is not allowed here; allowed fields: decision"))
     if body.get("decision") not in choices:
         problems.append(Problem("/decision", "must be one of " + ", ".join(choices)))
     if problems:
