@@ -6,9 +6,11 @@ reads each back as its submitter. Prints server-side latency (time inside the ap
 the route), KMS calls per record, DynamoDB requests per submit and per read, stored bytes
 per record, and the cold start of a new process against the running emulator.
 
-moto's server copies every table a TransactWriteItems touches, so its latency and memory
-grow with the tables: beyond a few hundred records the figures measure the emulator (the
-"outside AWS calls" columns do not), and 1,000 records need several gigabytes.
+moto's server copies every table a TransactWriteItems touches (the records table with its
+whole stream), so the emulator's share of a submit grows with the tables: the "outside AWS
+calls" columns do not. moto also keeps every model instance it makes for its dashboard,
+those copies included; the benchmark lets them go between requests, or 1,000 records
+would need gigabytes, and garbage collection over them would stall the app's requests too.
 
     python benchmarks/records.py [--records N]
 """
@@ -296,6 +298,16 @@ class Bench:
             raise RuntimeError(f"read answered {response.status_code}")
 
 
+def forget_emulator_copies() -> None:
+    """Drops moto's dashboard references to DynamoDB model instances, among them the table
+    copies each TransactWriteItems makes in case it must roll back, which nothing else holds.
+    The tables themselves are held by their backend and stay as they are."""
+    from moto.core.model_instances import model_data
+
+    for model in model_data["dynamodb"].values():
+        model.instances_tracked.clear()
+
+
 def submit_batch(bench: Bench, generator: RecordGenerator, count: int, key_prefix: str) -> list[tuple[dict, str]]:
     """Submits `count` records round-robin over the submitters; (submitter, record id) of each."""
     submitted = []
@@ -303,12 +315,14 @@ def submit_batch(bench: Bench, generator: RecordGenerator, count: int, key_prefi
         institution = bench.submitters[index % len(bench.submitters)]
         record_id = bench.submit(institution, generator.record(institution["type"]), f"{key_prefix}-{index}")
         submitted.append((institution, record_id))
+        forget_emulator_copies()
     return submitted
 
 
 def read_batch(bench: Bench, submitted: list[tuple[dict, str]]) -> None:
     for institution, record_id in submitted:
         bench.read(institution, record_id)
+        forget_emulator_copies()
 
 
 def cold_start(method: str, path: str, token: str, body: str) -> tuple[float, dict[str, Any]]:

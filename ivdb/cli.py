@@ -8,7 +8,8 @@ import sys
 
 from ivdb import paths
 
-COMMANDS = ("local", "institutions", "token", "import_records", "audit", "provision", "link", "evaluate_linkage")
+COMMANDS = ("local", "institutions", "token", "import_records", "audit", "stats", "provision", "link",
+            "evaluate_linkage")
 
 
 def _make_importable() -> None:

@@ -11,7 +11,7 @@ from chalicelib.adapters.tokens import TokenVerifier
 from chalicelib.settings import Settings, get_settings
 
 __all__ = ["get_settings", "get_token_verifier", "institution_types", "get_records", "get_audit_log",
-           "get_access_policy"]
+           "get_access_policy", "get_statistics"]
 
 CLIENT_CONFIG = {"retries": {"mode": "standard", "max_attempts": 4}, "connect_timeout": 3, "read_timeout": 10}
 """Throttling and transient faults are retried with exponential backoff before a 503."""
@@ -65,11 +65,12 @@ def keyed_hash(setting: str, label: str) -> Any:
 
 
 @functools.lru_cache(maxsize=1)
-def _bound_tables() -> None:
+def _bound_tables() -> Any:
+    """The PynamoDB connection of the records, uniques and audit tables, over the shared DynamoDB client."""
     from chalicelib.adapters.dynamodb import bind_tables
 
     settings = get_settings()
-    bind_tables(settings.region, settings.records_table, settings.uniques_table, settings.audit_table)
+    return bind_tables(aws_client("dynamodb"), settings.records_table, settings.uniques_table, settings.audit_table)
 
 
 @functools.lru_cache(maxsize=1)
@@ -79,10 +80,9 @@ def get_records() -> Any:
     from chalicelib.services.records import Records
 
     settings = get_settings()
-    _bound_tables()
     return Records(policy=get_access_policy(), schema=load_record_schema(settings.record_schema_path),
                    cipher=get_section_cipher(),
-                   store=DynamoDBRecordStore(settings.region, audit_mac()),
+                   store=DynamoDBRecordStore(_bound_tables(), audit_mac()),
                    keyed_hash=keyed_hash("index_key", "ivdb index v1"))
 
 
@@ -104,6 +104,33 @@ def get_linkage_queue() -> Any:
 def audit_mac() -> Any:
     """The MAC of the audit chain, for appending and for verification."""
     return keyed_hash("audit_key", "ivdb audit chain v1").mac
+
+
+@functools.lru_cache(maxsize=1)
+def get_statistics() -> Any:
+    """The statistics service: the projection in the statistics table, persons from the linkage store."""
+    from chalicelib.adapters.journal import PendingWrites
+    from chalicelib.adapters.kms_secrets import KmsDerivedSecret
+    from chalicelib.adapters.linkage_store import DynamoDBLinkageStore
+    from chalicelib.adapters.statistics_store import DynamoDBProjection, ProjectionKeys
+    from chalicelib.domain.statistics import DimensionCatalog, record_key_for
+    from chalicelib.services.statistics import Statistics
+
+    settings = get_settings()
+    dynamodb, kms = aws_client("dynamodb"), aws_client("kms")
+    keys = ProjectionKeys(naming=KmsDerivedSecret(kms, settings.statistics_key, "ivdb statistics names v1"),
+                          sealing=KmsDerivedSecret(kms, settings.statistics_key, "ivdb statistics sealing v1"))
+    record_key_secret = KmsDerivedSecret(kms, settings.statistics_key, "ivdb statistics record keys v1")
+    catalog = DimensionCatalog.from_schemas(
+        json.loads(settings.record_schema_path.read_text()),
+        json.loads((settings.schemas_dir / "institution-registry.schema.json").read_text()))
+    records = get_records()
+    return Statistics(policy=get_access_policy(), catalog=catalog,
+                      store=DynamoDBProjection(dynamodb, settings.statistics_table, keys),
+                      records=records,
+                      directory=DynamoDBLinkageStore(PendingWrites(dynamodb, settings.linkage_table)),
+                      record_key=lambda person_id: record_key_for(person_id, record_key_secret()),
+                      audit=records.store.audit, threshold=settings.disclosure_threshold, clock=records.clock)
 
 
 def _linkage(encoder: Any) -> Any:

@@ -40,8 +40,9 @@ def run_verify(args: argparse.Namespace) -> int:
 
     log = bootstrap.get_audit_log()
     try:
+        newest_change = log.newest_change()
         entries = list(log.entries(0))
-        problems = chain_problems(entries, log.head(), bootstrap.audit_mac())
+        problems = chain_problems(entries, newest_change, bootstrap.audit_mac())
     except Unavailable as e:
         print(f"ivdb audit verify: {e}", file=sys.stderr)
         return NOT_CHECKED

@@ -1,24 +1,30 @@
 """Records, unique constraints and the audit chain in DynamoDB, through PynamoDB.
 
-Every write is one TransactWriteItems: the record, its unique constraints, its audit
-entry and the audit chain's head land together or not at all. The linkage message needs
-no write of its own: the records table's stream carries every change to the relay.
+The audit chain is one entry per sequence number, each written on condition that its
+place is free. A record change (submit, update, withdraw) is one TransactWriteItems: the
+record, its unique constraints, its audit entry and the chain's head (which names the
+newest record change) land together or not at all. Any other audited event (a read) is one
+conditional PutItem of its entry. The linkage message needs no write of its own: the
+records table's stream carries every change to the relay.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator, Mapping
+import random
+import time
+import uuid
+from collections.abc import Iterator, Mapping
 from dataclasses import replace
 from typing import Any
 
 from pynamodb.attributes import MapAttribute, NumberAttribute, UnicodeAttribute, UnicodeSetAttribute
 from pynamodb.connection import Connection
-from pynamodb.exceptions import DoesNotExist, PynamoDBException, TransactWriteError
+from pynamodb.exceptions import DoesNotExist, PutError, PynamoDBException, TransactWriteError
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
-from chalicelib.domain.audit import GENESIS, AuditEntry, AuditEvent, Mac, seal
+from chalicelib.domain.audit import GENESIS, RECORD_CHANGES, AuditEntry, AuditEvent, Mac, seal
 from chalicelib.domain.errors import PreconditionFailed, Unavailable
 from chalicelib.services.records import (
     IdempotentAnswer,
@@ -30,6 +36,8 @@ from chalicelib.services.records import (
 AUDIT_CHAIN = "audit"
 AUDIT_HEAD = "audit-head"
 CHAIN_RETRIES = 8
+CONFLICT_BACKOFF_SECONDS = 0.01
+"""First pause after DynamoDB cancelled a transaction for colliding with another; doubled each time."""
 
 
 class RecordModel(Model):
@@ -72,15 +80,34 @@ class AuditModel(Model):
     previous_mac = UnicodeAttribute(null=True)
     mac = UnicodeAttribute()
     last_sequence = NumberAttribute(null=True)
-    """Only on the head item: the sequence of the newest entry."""
+    """Only on the head item: the sequence of the newest record change."""
 
 
-def bind_tables(region: str, records: str, uniques: str, audit: str) -> None:
-    """Points the models at the deployment's tables (names come from settings)."""
+class ClientConnection(Connection):
+    """A PynamoDB connection over a botocore client made elsewhere, so that the container
+    loads DynamoDB's service model and opens connections once, not once per model."""
+
+    def __init__(self, client: Any) -> None:
+        super().__init__(region=client.meta.region_name)
+        self._shared_client = client
+
+    @property
+    def client(self) -> Any:
+        return self._shared_client
+
+
+def bind_tables(client: Any, records: str, uniques: str, audit: str) -> Connection:
+    """Points the models at the deployment's tables (names come from settings), all over
+    one DynamoDB client; returns their connection."""
+    connection = ClientConnection(client)
     for model, table_name in ((RecordModel, records), (UniqueModel, uniques), (AuditModel, audit)):
         model.Meta.table_name = table_name
-        model.Meta.region = region
+        model.Meta.region = client.meta.region_name
         model._connection = None
+        table = model._get_connection()
+        connection.add_meta_table(table.connection.get_meta_table(table_name))
+        table.connection = connection
+    return connection
 
 
 def _to_record(item: RecordModel) -> StoredRecord:
@@ -92,12 +119,11 @@ def _to_record(item: RecordModel) -> StoredRecord:
 
 
 def _to_item(record: StoredRecord) -> RecordModel:
-    item = RecordModel(record.record_id, institution_id=record.institution_id,
+    return RecordModel(record.record_id, institution_id=record.institution_id,
                        institution_type=record.institution_type, version=record.version,
                        created_at=record.created_at, updated_at=record.updated_at,
                        person_id=record.person_id, uniques=set(record.uniques) or None,
                        parts=dict(record.parts))
-    return item
 
 
 def _to_entry(item: AuditModel) -> AuditEntry:
@@ -106,14 +132,35 @@ def _to_entry(item: AuditModel) -> AuditEntry:
     return AuditEntry(int(item.sequence), event, item.previous_mac, item.mac)
 
 
-Operation = Callable[[TransactWrite], None]
+def _entry_item(entry: AuditEntry) -> AuditModel:
+    event = entry.event
+    return AuditModel(AUDIT_CHAIN, entry.sequence, at=event.at, institution_id=event.institution_id,
+                      institution_type=event.institution_type, action=event.action, record_id=event.record_id,
+                      previous_mac=entry.previous_mac, mac=entry.mac)
+
+
+class PlaceTaken(Exception):
+    """Another writer appended first: the newest entry this container knew of is not the newest."""
+
+
+class Collided(Exception):
+    """DynamoDB cancelled the write for colliding with another writer's transaction; retrying may succeed."""
+
+
+Write = tuple[str, Model, Any, str | None]
+"""(``"put"`` or ``"delete"``, item, condition, name): the name says which domain error a
+failed condition means: ``"version"``, a unique constraint, or None (cannot fail alone)."""
+
+TRANSACTION_ORDER = ("delete", "put")
+"""PynamoDB sends a transaction's deletes before its puts; cancellation reasons follow that order."""
 
 
 class DynamoDBRecordStore:
-    def __init__(self, region: str, audit_mac: Mac) -> None:
-        self._connection = Connection(region=region)
-        """One connection (and so one botocore client) per container, not one per write."""
+    def __init__(self, connection: Connection, audit_mac: Mac) -> None:
+        self._connection = connection
         self._audit_mac = audit_mac
+        self._newest: tuple[int, str] | None = None
+        """(sequence, MAC) of the newest audit entry this container knows of; None until it looks."""
 
     def get(self, record_id: str) -> StoredRecord | None:
         try:
@@ -137,79 +184,95 @@ class DynamoDBRecordStore:
         # The record item lists its idempotency key with its uniques, so that a withdrawal removes it too.
         stored = record if idempotency is None else replace(
             record, uniques=record.uniques | {idempotency[0].constraint})
-        operations: list[tuple[Operation, str | None]] = [
-            (lambda t: t.save(_to_item(stored), condition=RecordModel.record_id.does_not_exist()), None)]
-        for constraint in sorted(record.uniques):
-            operations.append((lambda t, c=constraint: t.save(UniqueModel(c, record_id=record.record_id),
-                                                              condition=UniqueModel.constraint.does_not_exist()),
-                               constraint))
+        free = UniqueModel.constraint.does_not_exist()
+        writes: list[Write] = [("put", _to_item(stored), RecordModel.record_id.does_not_exist(), None)]
+        writes += [("put", UniqueModel(constraint, record_id=record.record_id), free, constraint)
+                   for constraint in sorted(record.uniques)]
         if idempotency is not None:
             request, answer = idempotency
-            operations.append((lambda t: t.save(
-                UniqueModel(request.constraint, record_id=record.record_id, request_hash=request.request_hash,
-                            answer=json.dumps(answer)),
-                condition=UniqueModel.constraint.does_not_exist()), request.constraint))
-        self._transact(operations, event)
+            writes.append(("put", UniqueModel(request.constraint, record_id=record.record_id,
+                                              request_hash=request.request_hash, answer=json.dumps(answer)),
+                           free, request.constraint))
+        self._append(event, writes)
 
     def replace(self, record: StoredRecord, expected_version: int, event: AuditEvent) -> None:
-        condition = RecordModel.version == expected_version
-        self._transact([(lambda t: t.save(_to_item(record), condition=condition), "version")], event)
+        self._append(event, [("put", _to_item(record), RecordModel.version == expected_version, "version")])
 
     def delete(self, record: StoredRecord, event: AuditEvent) -> None:
-        operations: list[tuple[Operation, str | None]] = [
-            (lambda t: t.delete(RecordModel(record.record_id), condition=RecordModel.version == record.version),
-             "version")]
-        for constraint in sorted(record.uniques):
-            operations.append((lambda t, c=constraint: t.delete(UniqueModel(c)), None))
-        self._transact(operations, event)
+        writes: list[Write] = [("delete", RecordModel(record.record_id), RecordModel.version == record.version,
+                                "version")]
+        writes += [("delete", UniqueModel(constraint), None, None) for constraint in sorted(record.uniques)]
+        self._append(event, writes)
 
     def audit(self, event: AuditEvent) -> None:
-        self._transact([], event)
+        self._append(event, None)
 
-    def _head(self) -> tuple[int, str]:
-        try:
-            head = AuditModel.get(AUDIT_HEAD, 0, consistent_read=True)
-        except DoesNotExist:
-            return 0, GENESIS
-        return int(head.last_sequence), head.mac
-
-    def _transact(self, operations: list[tuple[Operation, str | None]], event: AuditEvent) -> None:
-        """Runs the operations with the next audit entry, retrying only when another writer
-        took that place in the chain first."""
-        for _ in range(CHAIN_RETRIES):
+    def _append(self, event: AuditEvent, writes: list[Write] | None) -> None:
+        """Appends the event's entry after the newest one known, with `writes` in the same
+        transaction when given; on a lost race, looks up the newest entry and tries again."""
+        if (writes is not None) != (event.action in RECORD_CHANGES):
+            # The head names the newest record change, and verification finds those by their action.
+            raise ValueError(f"the audited action {event.action!r} does not match the writes that go with it")
+        for attempt in range(CHAIN_RETRIES):
+            if self._newest is None:
+                self._newest = self._newest_entry()
+            sequence, previous_mac = self._newest
+            entry = seal(event, sequence + 1, previous_mac, self._audit_mac)
             try:
-                sequence, previous_mac = self._head()
-                entry = seal(event, sequence + 1, previous_mac, self._audit_mac)
-                with TransactWrite(connection=self._connection) as transaction:
-                    for operation, _ in operations:
-                        operation(transaction)
-                    self._append(transaction, entry, sequence)
-                return
-            except TransactWriteError as e:
-                reasons = [reason.code if reason else None for reason in (e.cancellation_reasons or [])]
-                if "ConditionalCheckFailed" not in reasons:
-                    raise Unavailable("the database is unavailable") from e
-                for (_, name), reason in zip(operations, reasons):
-                    if reason == "ConditionalCheckFailed":
-                        if name == "version":
-                            raise PreconditionFailed("the record has changed since it was read") from e
-                        if name is not None:
-                            raise UniqueTaken(name) from e
-            except PynamoDBException as e:
-                raise Unavailable("the database is unavailable") from e
+                if writes is None:
+                    self._put(entry)
+                else:
+                    self._transact(writes, entry)
+            except PlaceTaken:
+                self._newest = None
+                continue
+            except Collided:
+                time.sleep(CONFLICT_BACKOFF_SECONDS * 2 ** attempt * random.uniform(0.5, 1.5))
+                continue
+            self._newest = (entry.sequence, entry.mac)
+            return
         raise Unavailable("the audit log is busy; retry")
 
-    def _append(self, transaction: TransactWrite, entry: AuditEntry, previous_sequence: int) -> None:
-        event = entry.event
-        transaction.save(AuditModel(AUDIT_CHAIN, entry.sequence, at=event.at, institution_id=event.institution_id,
-                                    institution_type=event.institution_type, action=event.action,
-                                    record_id=event.record_id, previous_mac=entry.previous_mac, mac=entry.mac),
-                         condition=AuditModel.chain.does_not_exist())
+    def _newest_entry(self) -> tuple[int, str]:
+        return DynamoDBAuditLog().head() or (0, GENESIS)
+
+    def _put(self, entry: AuditEntry) -> None:
+        try:
+            _entry_item(entry).save(condition=AuditModel.chain.does_not_exist())
+        except PutError as e:
+            if e.cause_response_code == "ConditionalCheckFailedException":
+                raise PlaceTaken() from e
+            if e.cause_response_code == "TransactionConflictException":
+                raise Collided() from e
+            raise Unavailable("the database is unavailable") from e
+        except PynamoDBException as e:
+            raise Unavailable("the database is unavailable") from e
+
+    def _transact(self, writes: list[Write], entry: AuditEntry) -> None:
         head = AuditModel(AUDIT_HEAD, 0, last_sequence=entry.sequence, mac=entry.mac)
-        if previous_sequence == 0:
-            transaction.save(head, condition=AuditModel.chain.does_not_exist())
-        else:
-            transaction.save(head, condition=AuditModel.last_sequence == previous_sequence)
+        ordered = sorted([*writes, ("put", _entry_item(entry), AuditModel.chain.does_not_exist(), None),
+                          ("put", head, AuditModel.chain.does_not_exist()
+                           | (AuditModel.last_sequence < entry.sequence), None)],
+                         key=lambda write: TRANSACTION_ORDER.index(write[0]))
+        try:
+            # A request token makes botocore's retry of a transaction that did commit a success, not a conflict.
+            with TransactWrite(connection=self._connection, client_request_token=str(uuid.uuid4())) as transaction:
+                for kind, item, condition, _ in ordered:
+                    (transaction.save if kind == "put" else transaction.delete)(item, condition=condition)
+        except TransactWriteError as e:
+            reasons = [reason.code if reason else None for reason in (e.cancellation_reasons or [])]
+            failed = {name for (_, _, _, name), reason in zip(ordered, reasons) if reason == "ConditionalCheckFailed"}
+            if "version" in failed:
+                raise PreconditionFailed("the record has changed since it was read") from e
+            if failed - {None}:
+                raise UniqueTaken(frozenset(failed - {None})) from e
+            if "ConditionalCheckFailed" in reasons:
+                raise PlaceTaken() from e
+            if "TransactionConflict" in reasons:
+                raise Collided() from e
+            raise Unavailable("the database is unavailable") from e
+        except PynamoDBException as e:
+            raise Unavailable("the database is unavailable") from e
 
 
 class DynamoDBAuditLog:
@@ -224,6 +287,17 @@ class DynamoDBAuditLog:
             raise Unavailable("the database is unavailable") from e
 
     def head(self) -> tuple[int, str] | None:
+        """(sequence, MAC) of the newest entry; None while the chain is empty."""
+        try:
+            for item in AuditModel.query(AUDIT_CHAIN, scan_index_forward=False, limit=1, consistent_read=True):
+                return int(item.sequence), item.mac
+        except PynamoDBException as e:
+            raise Unavailable("the database is unavailable") from e
+        return None
+
+    def newest_change(self) -> tuple[int, str] | None:
+        """(sequence, MAC) of the newest record change, as the head item names it: an entry
+        the chain must still hold."""
         try:
             item = AuditModel.get(AUDIT_HEAD, 0, consistent_read=True)
         except DoesNotExist:

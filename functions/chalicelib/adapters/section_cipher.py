@@ -27,6 +27,7 @@ from aws_cryptographic_material_providers.mpl.errors import ServiceError as Mate
 from aws_cryptographic_material_providers.mpl.models import (
     CacheTypeDefault,
     CreateAwsKmsHierarchicalKeyringInput,
+    CreateDefaultCryptographicMaterialsManagerInput,
     CreateMultiKeyringInput,
     DefaultCache,
 )
@@ -81,7 +82,10 @@ class EncryptionSdkSectionCipher:
         self._materials = AwsCryptographicMaterialProviders(config=MaterialProvidersConfig())
         self._client = aws_encryption_sdk.EncryptionSDKClient(
             commitment_policy=CommitmentPolicy.REQUIRE_ENCRYPT_REQUIRE_DECRYPT)
-        self._keyrings: dict[Any, Any] = {}
+        self._keyrings: dict[str, Any] = {}
+        self._managers: dict[frozenset[str], Any] = {}
+        """Materials managers by reader set, built once: given a keyring instead, the SDK
+        builds a material providers client and a materials manager for every message."""
         self._lock = threading.Lock()
 
     def _keyring(self, reader: str) -> Any:
@@ -93,21 +97,27 @@ class EncryptionSdkSectionCipher:
                         ttl_seconds=self._ttl_seconds, cache=CacheTypeDefault(DefaultCache(entry_capacity=16))))
             return self._keyrings[reader]
 
-    def _multi_keyring(self, readers: frozenset[str]) -> Any:
-        ordered = sorted(readers)
-        keyrings = [self._keyring(reader) for reader in ordered]
-        with self._lock:
-            if readers not in self._keyrings:
-                self._keyrings[readers] = self._materials.create_multi_keyring(
-                    CreateMultiKeyringInput(generator=keyrings[0], child_keyrings=keyrings[1:]))
-            return self._keyrings[readers]
+    def _materials_manager(self, readers: frozenset[str]) -> Any:
+        """Wraps a data key for every reader: one hierarchical keyring each, under a multi-keyring
+        when there are several."""
+        manager = self._managers.get(readers)
+        if manager is None:
+            keyrings = [self._keyring(reader) for reader in sorted(readers)]
+            keyring = keyrings[0] if len(keyrings) == 1 else self._materials.create_multi_keyring(
+                CreateMultiKeyringInput(generator=keyrings[0], child_keyrings=keyrings[1:]))
+            manager = self._materials.create_default_cryptographic_materials_manager(
+                CreateDefaultCryptographicMaterialsManagerInput(keyring=keyring))
+            with self._lock:
+                manager = self._managers.setdefault(readers, manager)
+        return manager
 
     def encrypt(self, plaintext: bytes, readers: Iterable[str], context: Mapping[str, str]) -> bytes:
         reader_set = frozenset(readers)
         if not reader_set:
             raise ValueError("a section needs at least one reader")
         try:
-            ciphertext, _ = self._client.encrypt(source=plaintext, keyring=self._multi_keyring(reader_set),
+            ciphertext, _ = self._client.encrypt(source=plaintext,
+                                                 materials_manager=self._materials_manager(reader_set),
                                                  encryption_context=dict(context), algorithm=ALGORITHM)
         except (ClientError, BotoCoreError) as e:
             raise Unavailable("the key service is unavailable") from e
@@ -121,7 +131,8 @@ class EncryptionSdkSectionCipher:
         """The plaintext, or SectionUnreadable when the section was not encrypted to `reader`
         or was not encrypted under this context (a ciphertext moved from elsewhere)."""
         try:
-            plaintext, _ = self._client.decrypt(source=ciphertext, keyring=self._keyring(reader),
+            plaintext, _ = self._client.decrypt(source=ciphertext,
+                                                materials_manager=self._materials_manager(frozenset({reader})),
                                                 encryption_context=dict(context))
         except (ClientError, BotoCoreError) as e:
             raise Unavailable("the key service is unavailable") from e

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from typing import Protocol
 
 from chalicelib.domain.audit import AuditEntry, Mac, chain_problems
@@ -17,6 +17,8 @@ class AuditLog(Protocol):
     def entries(self, after: int = 0, limit: int | None = None) -> Iterator[AuditEntry]: ...
 
     def head(self) -> tuple[int, str] | None: ...
+
+    def newest_change(self) -> tuple[int, str] | None: ...
 
 
 def read_audit(policy: AccessPolicy, log: AuditLog, caller: Caller, *, after: int, limit: int,
@@ -36,5 +38,5 @@ def read_audit(policy: AccessPolicy, log: AuditLog, caller: Caller, *, after: in
 
 
 def verify(log: AuditLog, mac: Mac) -> list[str]:
-    entries: Iterable[AuditEntry] = log.entries(0)
-    return chain_problems(entries, log.head(), mac)
+    newest_change = log.newest_change()
+    return chain_problems(log.entries(0), newest_change, mac)

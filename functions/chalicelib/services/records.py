@@ -60,7 +60,7 @@ class RecordStore(Protocol):
 
     def create(self, record: StoredRecord, idempotency: tuple[IdempotentRequest, Mapping[str, Any]] | None,
                event: AuditEvent) -> None:
-        """Raises UniqueTaken naming the constraint when a unique or the idempotency key is taken."""
+        """Raises UniqueTaken naming the constraints taken among the uniques and the idempotency key."""
 
     def replace(self, record: StoredRecord, expected_version: int, event: AuditEvent) -> None:
         """Raises PreconditionFailed when the stored version is not `expected_version`."""
@@ -72,11 +72,11 @@ class RecordStore(Protocol):
 
 
 class UniqueTaken(Exception):
-    """A unique constraint (source reference, idempotency key) is already held."""
+    """Unique constraints (source reference, idempotency key) already held."""
 
-    def __init__(self, constraint: str) -> None:
+    def __init__(self, constraints: frozenset[str]) -> None:
         super().__init__("a unique constraint is taken")
-        self.constraint = constraint
+        self.constraints = constraints
 
 
 KeyedHash = Callable[..., str]
@@ -134,6 +134,9 @@ class Records:
         return "source:" + self.keyed_hash("source_reference", institution_id, source_reference)
 
     def submit(self, caller: Caller, document: Any, idempotency_key: str | None) -> Mapping[str, Any]:
+        """Stores a new record. A retry with the same idempotency key finds its key taken when
+        the record is stored, and gets the first answer then: a first attempt, the usual
+        case, reads nothing before it writes."""
         self._require_record_routes(caller)
         self.schema.validate(document)
         request = None
@@ -141,9 +144,6 @@ class Records:
             request = IdempotentRequest(
                 "idempotency:" + self.keyed_hash("idempotency_key", caller.institution_id, idempotency_key),
                 self.keyed_hash("request", json.dumps(document, sort_keys=True, ensure_ascii=False)))
-            earlier = self._earlier_answer(request)
-            if earlier is not None:
-                return earlier
         parts = split_record(document)
         record_id = self.new_id()
         now = self.clock()
@@ -157,7 +157,7 @@ class Records:
             self.store.create(record, (request, answer) if request else None,
                               self._event(caller, "submit", record_id))
         except UniqueTaken as e:
-            if request is not None and e.constraint == request.constraint:
+            if request is not None and request.constraint in e.constraints:
                 earlier = self._earlier_answer(request)
                 if earlier is not None:
                     return earlier

@@ -16,7 +16,7 @@ from chalicelib.domain.statistics.projection import (
     StatisticsProjection,
     StoredCell,
 )
-from chalicelib.domain.statistics.query import AnswerCell, StatisticsAnswer, query, render_csv
+from chalicelib.domain.statistics.query import AnswerCell, StatisticsAnswer, query, query_problems, render_csv
 from chalicelib.domain.statistics.reconciliation import PersonFacts, RecordContribution, reconcile, record_key_for
 
 __all__ = [
@@ -37,6 +37,7 @@ __all__ = [
     "StatisticsProjection",
     "StoredCell",
     "query",
+    "query_problems",
     "reconcile",
     "record_key_for",
     "render_csv",

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from itertools import combinations, product
@@ -80,11 +80,12 @@ class StoredCell:
 
 
 class CellStore(ABC):
-    """Where the cells live: the three I/O methods a backend implements.
+    """Where the cells live: the two I/O methods a backend implements.
 
     A backend must keep no cell whose count of persons reached zero (a withdrawn person
     leaves no trace), must apply one ``add_to_cells`` call atomically or be safe to retry,
-    and should store coordinates and months only as keyed hashes and ciphertexts.
+    and should store coordinates only as keyed hashes and ciphertexts. Emptying a store is
+    the backend's own business: a DynamoDB table is not emptied in one atomic step.
     """
 
     @abstractmethod
@@ -94,10 +95,6 @@ class CellStore(ABC):
     @abstractmethod
     def read_cells(self, cube: Cube, first_month: Month | None, last_month: Month | None) -> Iterable[StoredCell]:
         """Every cell of ``cube`` whose month lies in the range; None leaves that end open."""
-
-    @abstractmethod
-    def clear(self) -> None:
-        """Remove every cell, before a rebuild from the current persons."""
 
 
 class InMemoryCellStore(CellStore):
@@ -125,9 +122,6 @@ class InMemoryCellStore(CellStore):
             if (first_month is None or month >= first_month) and (last_month is None or month <= last_month):
                 for coordinates, (persons, key_sum) in cells.items():
                     yield StoredCell(month, coordinates, persons, key_sum)
-
-    def clear(self) -> None:
-        self._cubes.clear()
 
     def snapshot(self) -> dict[tuple[Cube, Month, tuple[str, ...]], tuple[int, int]]:
         """Every cell as a plain mapping, to compare two histories in tests."""
@@ -185,17 +179,25 @@ class StatisticsProjection:
             self.store.add_to_cells(increments)
 
     def rebuild(self, persons: Iterable[PersonFacts]) -> None:
-        """Recompute every cell from the current persons (``ivdb stats rebuild``)."""
-        self.store.clear()
+        """Count the current persons into an empty store; a store that holds cells is refused.
+
+        Every person has a cell in the cube of no dimension, so that cube tells an empty store.
+        """
+        if any(True for _ in self.store.read_cells((), None, None)):
+            raise ValueError("a rebuild counts into an empty store")
         self.apply(FactsDelta(add=tuple(persons)))
 
-    def increments(self, delta: FactsDelta) -> list[CellIncrement]:
-        """The net change of every cell the delta touches; cells whose changes cancel are left out."""
+    def increments(self, delta: FactsDelta, only: Collection[Cube] | None = None) -> list[CellIncrement]:
+        """The net change of every cell the delta touches; cells whose changes cancel are left out.
+
+        ``only`` keeps the cells of those cubes (a benchmark loads just the cubes it queries).
+        """
         net: dict[tuple[int, Month, tuple[str, ...]], list[int]] = defaultdict(lambda: [0, 0])
+        cubes = self.cubes + (CONFLICTS_CUBE,)
+        wanted = frozenset(range(len(cubes)) if only is None else (cubes.index(cube) for cube in only))
         for sign, persons in ((-1, delta.retract), (1, delta.add)):
             for facts in persons:
-                self._accumulate(net, facts, sign)
-        cubes = self.cubes + (CONFLICTS_CUBE,)
+                self._accumulate(net, facts, sign, wanted)
         return [
             CellIncrement(cubes[cube], month, coordinates, persons, key_sum)
             for (cube, month, coordinates), (persons, key_sum) in net.items()
@@ -213,17 +215,25 @@ class StatisticsProjection:
         return dict(counts)
 
     def _accumulate(
-        self, net: dict[tuple[int, Month, tuple[str, ...]], list[int]], facts: PersonFacts, sign: int
+        self,
+        net: dict[tuple[int, Month, tuple[str, ...]], list[int]],
+        facts: PersonFacts,
+        sign: int,
+        wanted: frozenset[int],
     ) -> None:
         month = month_of(facts.first_identification)
         values = stored_values(facts)
         key = sign * facts.record_key
         for cube_index, positions in enumerate(self._cube_positions):
+            if cube_index not in wanted:
+                continue
             for coordinates in product(*(values[i] for i in positions)):
                 tally = net[(cube_index, month, coordinates)]
                 tally[0] += sign
                 tally[1] += key
         conflicts_index = len(self._cube_positions)
+        if conflicts_index not in wanted:
+            return
         for attribute in facts.conflicts:
             tally = net[(conflicts_index, month, (attribute,))]
             tally[0] += sign

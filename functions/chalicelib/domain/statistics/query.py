@@ -152,6 +152,22 @@ def query(
     )
 
 
+def query_problems(
+    projection: StatisticsProjection,
+    group_by: Sequence[str],
+    filters: FilterValues | None = None,
+    date_from: str | date | None = None,
+    date_to: str | date | None = None,
+) -> tuple[Problem, ...]:
+    """Every problem of these parameters, found without reading a cell: lets a caller list them
+    beside problems of its own (such as an unknown output format)."""
+    try:
+        _validated_plan(projection, group_by, filters or {}, date_from, date_to)
+    except InvalidInput as e:
+        return e.problems
+    return ()
+
+
 def render_csv(answer: StatisticsAnswer) -> str:
     """The answer as CSV: a header row, one row per cell, then the total (``total`` in every group-by column)."""
     buffer = io.StringIO()
