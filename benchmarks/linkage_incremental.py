@@ -22,15 +22,13 @@ import statistics
 import subprocess
 import sys
 import time
-from collections import Counter
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT / "functions"), str(ROOT)]
 
-import botocore.session  # noqa: E402
-
+from benchmarks.measure import ApiCalls, nearest_rank  # noqa: E402
 from ivdb.evaluation.synthetic import generate  # noqa: E402
 from ivdb.local.backends import make_backend  # noqa: E402
 from ivdb.local.stack import AwsResources, load_institutions  # noqa: E402
@@ -38,27 +36,6 @@ from tests.ports import free_port  # noqa: E402
 
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 BULK_WRITE = 25
-
-
-class RequestCounter:
-    """Counts DynamoDB requests of every botocore client made after `install`."""
-
-    def __init__(self) -> None:
-        self.requests: Counter[str] = Counter()
-
-    def install(self) -> None:
-        create_client = botocore.session.Session.create_client
-        counter = self
-
-        def counted(session: Any, *args: Any, **kwargs: Any) -> Any:
-            client = create_client(session, *args, **kwargs)
-            client.meta.events.register("before-call", counter._count)
-            return client
-
-        botocore.session.Session.create_client = counted
-
-    def _count(self, event_name: str, **_: Any) -> None:
-        self.requests[event_name.split(".")[1]] += 1
 
 
 def as_document(record: dict[str, Any], index: int) -> dict[str, Any]:
@@ -103,7 +80,7 @@ def bulk_load(records: list[dict[str, Any]], linking: Any, dynamodb: Any, table:
             unprocessed = dynamodb.batch_write_item(RequestItems=unprocessed).get("UnprocessedItems") or {}
 
 
-def probe(linking: Any, records_service: Any, probes: list[dict[str, Any]], counter: RequestCounter,
+def probe(linking: Any, records_service: Any, probes: list[dict[str, Any]], calls: ApiCalls,
           first_index: int) -> tuple[list[float], list[int], list[int]]:
     from chalicelib.domain.caller import Caller
 
@@ -111,24 +88,19 @@ def probe(linking: Any, records_service: Any, probes: list[dict[str, Any]], coun
     milliseconds, requests, candidates = [], [], []
     for offset, record in enumerate(probes):
         record_id = records_service.submit(submitter, as_document(record, first_index + offset), None)["record_id"]
-        before = counter.requests["dynamodb"]
+        before = calls.by_service["dynamodb"]
         started = time.perf_counter()
         outcome = linking.link_record(record_id)
         milliseconds.append((time.perf_counter() - started) * 1000)
-        requests.append(counter.requests["dynamodb"] - before)
+        requests.append(calls.by_service["dynamodb"] - before)
         candidates.append(outcome.candidates)
     return milliseconds, requests, candidates
 
 
-def nearest_rank(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(len(ordered) * fraction))]
-
-
 def measure(size: int, probe_count: int, backend: str) -> None:
     """One size in this process: a fresh emulator, the bulk load, then the probes."""
-    counter = RequestCounter()
-    counter.install()
+    calls = ApiCalls()
+    calls.install()
     resources = AwsResources.provision(make_backend(backend, free_port(), free_port()), load_institutions())
     try:
         os.environ.update(resources.environment)
@@ -143,7 +115,7 @@ def measure(size: int, probe_count: int, backend: str) -> None:
         started = time.perf_counter()
         bulk_load(population[:size], linking, dynamodb, bootstrap.get_settings().linkage_table)
         loaded_in = time.perf_counter() - started
-        milliseconds, requests, candidates = probe(linking, records_service, population[size:], counter, 0)
+        milliseconds, requests, candidates = probe(linking, records_service, population[size:], calls, 0)
         print(f"  {size:>7,} records (loaded in {loaded_in:5.0f} s): "
               f"median {statistics.median(milliseconds):7.1f} ms  p99 {nearest_rank(milliseconds, 0.99):7.1f} ms  "
               f"DynamoDB requests {statistics.mean(requests):5.1f}/record  "

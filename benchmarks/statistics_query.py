@@ -3,7 +3,7 @@ projection current costs per submitted record.
 
 1. Query: synthetic persons (10,000 and 100,000 by default) are counted into the cubes a
    two-dimension query over one year reads (sex x forms of exploitation, and the total),
-   then the query is timed in memory and against DynamoDB (the embedded emulator, sealed
+   then the query is timed in memory and against DynamoDB (an emulator, moto or DynamoDB Local; sealed
    cells, through the statistics service as the API calls it, audit left out). A query reads
    one cube partition with one Query, so loading only the queried cubes is faithful: the
    other cubes live in partitions it never touches. Its time follows the number of distinct
@@ -15,7 +15,7 @@ projection current costs per submitted record.
    person directory are in memory here: reading a person's records (one GetItem and one
    decryption per record, see benchmarks/records.py) and the linkage's members Query come on top.
 
-    python benchmarks/statistics_query.py [PERSONS ...] [--refreshes N]
+    python benchmarks/statistics_query.py [PERSONS ...] [--refreshes N] [--backend embedded|dynamodb-local]
 """
 
 from __future__ import annotations
@@ -39,6 +39,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT / "functions"), str(ROOT)]
 
 import boto3  # noqa: E402
+
+from benchmarks.measure import ApiCalls, nearest_rank  # noqa: E402
 from chalicelib.adapters.statistics_store import DynamoDBProjection, ProjectionKeys  # noqa: E402
 from chalicelib.domain.caller import Caller  # noqa: E402
 from chalicelib.domain.policy import load_access_policy  # noqa: E402
@@ -53,7 +55,7 @@ from chalicelib.domain.statistics import (  # noqa: E402
 from chalicelib.services.statistics import Statistics  # noqa: E402
 
 from ivdb import paths  # noqa: E402
-from ivdb.local.backends import EmbeddedBackend  # noqa: E402
+from ivdb.local.backends import make_backend  # noqa: E402
 from ivdb.local.stack import REGION, AwsResources, load_institutions  # noqa: E402
 from tests.ports import free_port  # noqa: E402
 
@@ -93,11 +95,6 @@ YEAR = ("2025-01-01", "2025-12-31")
 COORDINATOR = Caller("mia-national-coordinator", "coordinator")
 
 
-def nearest_rank(milliseconds: list[float], fraction: float) -> float:
-    ordered = sorted(milliseconds)
-    return ordered[min(len(ordered) - 1, int(len(ordered) * fraction))]
-
-
 def timed(run: Any, runs: int = RUNS) -> tuple[float, float]:
     """(median, p99) milliseconds of ``runs`` calls."""
     timings = []
@@ -108,51 +105,28 @@ def timed(run: Any, runs: int = RUNS) -> tuple[float, float]:
     return statistics.median(timings), nearest_rank(timings, 0.99)
 
 
-class CountingClient:
-    """A DynamoDB client that counts the requests made through it, by operation, and the seconds spent in them."""
-
-    def __init__(self, client: Any) -> None:
-        self._client = client
-        self.requests: Counter[str] = Counter()
-        self.seconds = 0.0
-
-    def __getattr__(self, name: str) -> Any:
-        call = getattr(self._client, name)
-        if not callable(call) or name.startswith(("get_paginator", "meta", "exceptions")):
-            return call
-
-        def counted(**arguments: Any) -> Any:
-            self.requests[name] += 1
-            started = time.perf_counter()
-            try:
-                return call(**arguments)
-            finally:
-                self.seconds += time.perf_counter() - started
-
-        return counted
-
-
 class Emulator:
-    """The embedded emulator provisioned as the local stack is, and a fresh statistics table per measurement."""
+    """An emulator provisioned as the local stack is, and a fresh statistics table per measurement."""
 
-    def __init__(self) -> None:
+    def __init__(self, backend: str, calls: ApiCalls) -> None:
         for name, value in {"AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local",
                             "AWS_DEFAULT_REGION": REGION}.items():
             os.environ.setdefault(name, value)
-        self.resources = AwsResources.provision(EmbeddedBackend(free_port()), load_institutions())
+        self.calls = calls
+        self.resources = AwsResources.provision(make_backend(backend, free_port(), free_port()), load_institutions())
         self.dynamodb = boto3.client("dynamodb", endpoint_url=self.resources.backend.endpoint("dynamodb"),
                                      region_name=REGION)
         self.policy = load_access_policy(paths.ACCESS_POLICY)
         naming, sealing = os.urandom(32), os.urandom(32)
         self.keys = ProjectionKeys(naming=lambda: naming, sealing=lambda: sealing)
 
-    def statistics(self, client: Any, records: Any = None, directory: Any = None) -> Statistics:
+    def statistics(self, records: Any = None, directory: Any = None) -> Statistics:
         """A service over the provisioned statistics table, emptied first."""
         table = self.resources.environment["IVDB_STATISTICS_TABLE"]
         for page in self.dynamodb.get_paginator("scan").paginate(TableName=table, ProjectionExpression="pk, sk"):
             for item in page["Items"]:
                 self.dynamodb.delete_item(TableName=table, Key=item)
-        return Statistics(policy=self.policy, catalog=catalog(), store=DynamoDBProjection(client, table, self.keys),
+        return Statistics(policy=self.policy, catalog=catalog(), store=DynamoDBProjection(self.dynamodb, table, self.keys),
                           records=records, directory=directory, record_key=lambda person_id: 0,
                           audit=lambda event: None, threshold=5)
 
@@ -171,25 +145,25 @@ def measure_query(emulator: Emulator, persons: int) -> None:
     cells = sum(1 for cell in counting.read(QUERY_CUBE, None, None) if cell.month // 12 == 2025)
     memory = timed(lambda: query(counting, group_by=GROUP_BY, date_from=YEAR[0], date_to=YEAR[1]))
 
-    client = CountingClient(emulator.dynamodb)
-    service = emulator.statistics(client)
+    calls = emulator.calls
+    service = emulator.statistics()
     for start in range(0, len(increments), 500):
         with service.store.unit() as unit:
             unit.cells.add_to_cells(increments[start:start + 500])
     parameters = {"group_by": [",".join(GROUP_BY)], "from": [YEAR[0]], "to": [YEAR[1]]}
-    client.requests.clear()
+    requests_before = calls.by_service["dynamodb"]
     outside_calls: list[float] = []
 
     def answer() -> None:
-        started, in_calls = time.perf_counter(), client.seconds
+        started, in_calls = time.perf_counter(), calls.seconds
         service.query(COORDINATOR, parameters)
-        outside_calls.append((time.perf_counter() - started - (client.seconds - in_calls)) * 1000)
+        outside_calls.append((time.perf_counter() - started - (calls.seconds - in_calls)) * 1000)
 
     dynamodb = timed(answer, runs=RUNS // 2)
     print(f"{persons:>8} persons  counted in {counted:5.1f} s  cells of the cube in the year: {cells:>5}\n"
           f"           in memory         median {memory[0]:7.2f} ms  p99 {memory[1]:7.2f} ms\n"
           f"           DynamoDB          median {dynamodb[0]:7.2f} ms  p99 {dynamodb[1]:7.2f} ms  "
-          f"({sum(client.requests.values()) / (RUNS // 2):.0f} requests a query)\n"
+          f"({(calls.by_service['dynamodb'] - requests_before) / (RUNS // 2):.0f} requests a query)\n"
           f"             outside its calls median {statistics.median(outside_calls):5.2f} ms  "
           f"p99 {nearest_rank(outside_calls, 0.99):7.2f} ms  (opening the sealed cells and counting)")
 
@@ -234,24 +208,25 @@ class Records:
 def measure_refresh(emulator: Emulator, refreshes: int) -> None:
     generator = random.Random(refreshes)
     records = Records()
-    client = CountingClient(emulator.dynamodb)
-    service = emulator.statistics(client, records, records)
+    calls = emulator.calls
+    service = emulator.statistics(records, records)
     persons = [records.add(generator) for _ in range(refreshes)]
     print(f"refresh of one person, all {len(StatisticsProjection(InMemoryCellStore(), catalog()).cubes)} cubes "
           f"of up to four dimensions, {refreshes} persons:")
     for label, change in (("a new person (first record)", lambda person_id: None),
                           ("a person whose record changed", lambda person_id: records.by_id[
                               records.members_of[person_id][0]]["statistical"].update(sex="male", municipality="x"))):
-        client.requests.clear()
+        operations_before = Counter(calls.by_operation)
         timings, outside_calls = [], []
         for person_id in persons:
             change(person_id)
-            started, in_calls = time.perf_counter(), client.seconds
+            started, in_calls = time.perf_counter(), calls.seconds
             service.refresh([person_id])
             timings.append((time.perf_counter() - started) * 1000)
-            outside_calls.append(timings[-1] - (client.seconds - in_calls) * 1000)
-        per_refresh = sum(client.requests.values()) / len(persons)
-        by_operation = ", ".join(f"{name} {count / len(persons):.1f}" for name, count in client.requests.most_common())
+            outside_calls.append(timings[-1] - (calls.seconds - in_calls) * 1000)
+        operations = calls.by_operation - operations_before
+        per_refresh = sum(operations.values()) / len(persons)
+        by_operation = ", ".join(f"{name} {count / len(persons):.1f}" for name, count in operations.most_common())
         print(f"  {label:<31} median {statistics.median(timings):7.1f} ms  p99 {nearest_rank(timings, 0.99):7.1f} ms"
               f"  (outside its calls: median {statistics.median(outside_calls):5.1f} ms)"
               f"  DynamoDB requests {per_refresh:5.1f} ({by_operation})")
@@ -262,8 +237,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("persons", nargs="*", type=int, default=[10_000, 100_000])
     parser.add_argument("--refreshes", type=int, default=200, help="persons counted one by one (default 200)")
+    parser.add_argument("--backend", choices=("embedded", "dynamodb-local"), default="embedded",
+                        help="the emulator behind DynamoDB: moto's server (embedded) or Amazon's DynamoDB Local")
     arguments = parser.parse_args()
-    emulator = Emulator()
+    calls = ApiCalls()
+    calls.install()
+    emulator = Emulator(arguments.backend, calls)
     try:
         table = emulator.resources.environment["IVDB_STATISTICS_TABLE"]
         nothing = {"pk": {"S": "-"}, "sk": {"S": "-"}}

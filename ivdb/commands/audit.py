@@ -8,10 +8,9 @@ the number of entries, or every break; exits 1 on a break, 2 when it cannot chec
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 
-from ivdb.local.state import NoLocalStack, read_state
+from ivdb.local.state import NoLocalStack, enter_stack
 
 CHAIN_BROKEN = 1
 NOT_CHECKED = 2
@@ -29,11 +28,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run_verify(args: argparse.Namespace) -> int:
     try:
-        state = read_state(args.port)
+        enter_stack(args.port)
     except NoLocalStack as e:
         print(f"ivdb audit verify: {e}", file=sys.stderr)
         return NOT_CHECKED
-    os.environ.update(state["environment"])
     from chalicelib import bootstrap
     from chalicelib.domain.audit import chain_problems
     from chalicelib.domain.errors import Unavailable

@@ -10,13 +10,12 @@ records in this process, with the functions' own code and the stack's environmen
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from typing import Any
 
 import requests
 
-from ivdb.local.state import NoLocalStack, read_state
+from ivdb.local.state import NoLocalStack, enter_stack, read_state
 from ivdb.local.tokens import sign_token
 
 TOKEN_LIFETIME_SECONDS = 300
@@ -127,11 +126,10 @@ def render_table(answer: dict[str, Any]) -> str:
 
 def run_rebuild(args: argparse.Namespace) -> int:
     try:
-        state = read_state(args.port)
+        enter_stack(args.port)
     except NoLocalStack as e:
         print(f"ivdb stats rebuild: {e}", file=sys.stderr)
         return NOT_RUN
-    os.environ.update(state["environment"])
     from chalicelib import bootstrap
     from chalicelib.domain.errors import Unavailable
     from chalicelib.services.statistics import RebuildTakenOver

@@ -45,6 +45,12 @@ def read_state(port: int) -> dict[str, Any]:
     return state
 
 
+def enter_stack(port: int) -> None:
+    """Points this process at the running local stack's tables, keys and endpoints, as its
+    functions see them, so that a command runs the functions' own code against it."""
+    os.environ.update(read_state(port)["environment"])
+
+
 def remove_state(port: int) -> None:
     state_file(port).unlink(missing_ok=True)
 

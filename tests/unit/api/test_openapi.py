@@ -106,3 +106,14 @@ def test_every_error_response_uses_the_error_schema(document):
                 reference = response["$ref"].rsplit("/", 1)[-1]
                 schema = responses[reference]["content"]["application/json"]["schema"]
                 assert schema == {"$ref": "#/components/schemas/Error"}, f"{method} {path} {status}"
+
+
+def test_the_statistics_route_names_every_dimension_a_query_may_group_by(document):
+    from chalicelib.domain.statistics import DimensionCatalog
+
+    catalog = DimensionCatalog.from_schemas(json.loads((paths.SCHEMAS / "identification-record.schema.json").read_text()),
+                                            json.loads((paths.SCHEMAS / "institution-registry.schema.json").read_text()))
+    group_by = next(parameter for parameter in document["paths"]["/statistics"]["get"]["parameters"]
+                    if parameter["name"] == "group_by")
+
+    assert all(name in group_by["description"] for name in catalog.dimensions)

@@ -123,6 +123,34 @@ def test_filters_restrict_the_persons_counted(projection):
     assert abs(answer.total - 40) <= DEFAULT_PERTURBATION.max_perturbation
 
 
+def test_persons_whose_records_disagree_are_counted_per_attribute_among_all_persons(projection):
+    # GIVEN 40 persons: 20 whose records disagree on sex, 10 of them also on age
+    populate(projection, [person(record_key=k, conflicts=frozenset(("sex", "age")[: 1 + (k < 10)] if k < 20 else ()))
+                          for k in range(40)])
+
+    # WHEN the coordinator counts the conflicts of the year
+    answer = query(projection, group_by=["reconciliation_conflict"], date_from="2025-01", date_to="2025-12")
+
+    # THEN each attribute counts its persons (one person under each attribute it conflicts on), the total all persons
+    counts = {cell.values[0][1]: cell.count for cell in answer.cells}
+    assert set(counts) == {"sex", "age"}
+    assert abs(counts["sex"] - 20) <= DEFAULT_PERTURBATION.max_perturbation
+    assert abs(counts["age"] - 10) <= DEFAULT_PERTURBATION.max_perturbation
+    assert abs(answer.total - 40) <= DEFAULT_PERTURBATION.max_perturbation
+    assert answer.multi_valued == ("reconciliation_conflict",)
+
+
+def test_conflicts_are_counted_alone_or_by_year(projection):
+    populate(projection, [person(record_key=k, conflicts=frozenset({"status"})) for k in range(12)])
+
+    by_year = query(projection, group_by=["reconciliation_conflict", "year"])
+    assert [cell.values for cell in by_year.cells] == [(("reconciliation_conflict", "status"), ("year", 2025))]
+    with pytest.raises(InvalidInput) as raised:
+        query(projection, group_by=["reconciliation_conflict"], filters={"sex": ["female"]})
+    assert [(p.path, p.message) for p in raised.value.problems] == [
+        ("/group_by", "reconciliation_conflict is counted alone, or by year")]
+
+
 def test_a_small_cell_is_suppressed_with_a_partner(projection):
     # GIVEN 30 women and 2 men
     populate(

@@ -188,3 +188,15 @@ def test_vocabularies_are_read_from_the_schemas(catalog, record_schema, registry
         catalog["institution_type"].vocabulary.values
     )
     assert catalog["sex"].vocabulary.values == tuple(record_schema["$defs"]["sex"]["enum"])
+
+
+def test_every_conflict_the_rule_can_report_is_a_value_of_the_conflicts_dimension(catalog):
+    # GIVEN two records that disagree on everything the rule compares
+    facts = reconcile([record("2025-03-01", sex="female", trafficking_scope="internal", age_at_identification=16,
+                              status="identified"),
+                       record("2025-04-01", sex="male", trafficking_scope="transnational", age_at_identification=30,
+                              status="not_confirmed")], record_key=1)
+
+    # THEN every conflict is named, and each name is one the coordinator can query
+    assert facts.conflicts == {"sex", "trafficking_scope", "age", "status"}
+    assert facts.conflicts <= set(catalog["reconciliation_conflict"].vocabulary.values)

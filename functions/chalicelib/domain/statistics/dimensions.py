@@ -70,6 +70,11 @@ STATUS_PROGRESSION: Mapping[str, int] = {
 }
 """Rank of each status, higher is more advanced (see reconciliation); every status of the schema must have one."""
 
+RECONCILIATION_CONFLICT = "reconciliation_conflict"
+"""A query dimension of its own cube: the attributes on which a person's records disagree."""
+
+CONFLICT_ATTRIBUTES: tuple[str, ...] = ("sex", "age", "trafficking_scope", "status")
+
 FIRST_YEAR = 1990
 LAST_YEAR = 2200
 """Bounds a year filter must fall within: wide enough for any identification, narrow enough to reject typos."""
@@ -181,6 +186,8 @@ class DimensionCatalog:
             "year": Dimension("year", FREE_TEXT),
             "municipality": Dimension("municipality", _municipality_vocabulary(record_schema)),
             "referred_to_assistance": Dimension("referred_to_assistance", Vocabulary(values=REFERRED_VALUES)),
+            RECONCILIATION_CONFLICT: Dimension(RECONCILIATION_CONFLICT, Vocabulary(values=CONFLICT_ATTRIBUTES),
+                                               multi_valued=True),
         }
         if any(value not in STATUS_PROGRESSION for value in status.values or () if value != UNKNOWN):
             problems.append(Problem(f"{record}#/$defs/status", "has a status with no rank in STATUS_PROGRESSION"))

@@ -32,6 +32,7 @@ from datetime import date
 from itertools import combinations, product
 
 from chalicelib.domain.statistics.dimensions import (
+    RECONCILIATION_CONFLICT,
     STORED_DIMENSIONS,
     UNKNOWN,
     DimensionCatalog,
@@ -46,8 +47,8 @@ Cube = tuple[str, ...]
 Month = int
 """Months counted from year 0 (year * 12 + month - 1), so a date range is an integer range."""
 
-CONFLICTS_CUBE: Cube = ("reconciliation_conflict",)
-"""Counts of persons per conflicting attribute (sex, age, status, trafficking_scope); not a query dimension."""
+CONFLICTS_CUBE: Cube = (RECONCILIATION_CONFLICT,)
+"""Counts of persons per conflicting attribute: a cube of its own, queried alone (or by year)."""
 
 DEFAULT_CUBE_SIZE = 4
 
@@ -168,6 +169,8 @@ class StatisticsProjection:
     def cube_for(self, dimensions: Iterable[str]) -> Cube:
         """The canonical cube holding these stored dimensions; ValueError when there are more than cube_size."""
         wanted = set(dimensions)
+        if wanted == set(CONFLICTS_CUBE):
+            return CONFLICTS_CUBE
         cube = tuple(name for name in STORED_DIMENSIONS if name in wanted)
         if len(cube) != len(wanted) or len(cube) > self.cube_size:
             raise ValueError("no cube holds these dimensions")

@@ -27,6 +27,7 @@ from chalicelib.domain.statistics.dimensions import (
     AGE_GROUP_VALUES,
     FIRST_YEAR,
     LAST_YEAR,
+    RECONCILIATION_CONFLICT,
     DimensionCatalog,
     age_group_of_band,
     normalise_free_text,
@@ -288,7 +289,9 @@ def _validated_plan(
         problems.append(Problem("/to", "is before from"))
 
     named = _stored_dimensions([name for name in group_by if name in catalog]) | allowed.keys()
-    if len(named) > projection.cube_size:
+    if RECONCILIATION_CONFLICT in named and len(named) > 1:
+        problems.append(Problem("/group_by", f"{RECONCILIATION_CONFLICT} is counted alone, or by year"))
+    elif len(named) > projection.cube_size:
         problems.append(
             Problem(
                 "/filters",
