@@ -197,6 +197,56 @@ def test_a_submitted_record_is_read_back_and_linked_to_a_person(stack):
     assert record_id in [shown["record_id"] for shown in person.json()["records"]]
 
 
+def counted_persons(stack: RunningStack) -> int:
+    """Persons the statistics projection counts: one sealed item of facts each, all a dump of it tells."""
+    pages = stack.client("dynamodb").get_paginator("scan").paginate(
+        TableName="ivdb-statistics", Select="COUNT", ConsistentRead=True, FilterExpression="begins_with(pk, :facts)",
+        ExpressionAttributeValues={":facts": {"S": "facts#"}})
+    return sum(page["Count"] for page in pages)
+
+
+def queued_messages(stack: RunningStack) -> int:
+    """Messages waiting on, or being handled from, the linkage and statistics queues."""
+    sqs = stack.client("sqs")
+    waiting = 0
+    for name in ("ivdb-linkage", "ivdb-statistics"):
+        attributes = sqs.get_queue_attributes(
+            QueueUrl=sqs.get_queue_url(QueueName=name)["QueueUrl"],
+            AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"])["Attributes"]
+        waiting += sum(int(count) for count in attributes.values())
+    return waiting
+
+
+def test_stats_prints_the_persons_counted_after_linkage_as_a_table_and_as_csv(stack):
+    # GIVEN a stack whose queues are drained, and a record about someone new, linked to a new person
+    assert wait_for(lambda: queued_messages(stack) == 0)
+    before = counted_persons(stack)
+    someone_new = record(f"IT-{stack.backend}-S1")
+    someone_new["identity"] = {"given_name": "Marko", "family_name": "Jovanović", "birth_year": 2007}
+    submitted = stack.submit(someone_new)
+    assert submitted.status_code == 201, submitted.text
+    headers = {"Authorization": f"Bearer {stack.token(SUBMITTER)}"}
+    assert wait_for(lambda: requests.get(f"{stack.api}/records/{submitted.json()['record_id']}", timeout=30,
+                                         headers=headers).json()["person_id"])
+
+    # WHEN the stack's event loop has given the linkage's message on the statistics queue to the statistics function
+    assert wait_for(lambda: counted_persons(stack) == before + 1)
+
+    # THEN `ivdb stats` prints the coordinator's table by sex, ending with the total, too few persons to show
+    table = stack.ivdb("stats", "--group-by", "sex", "--port", str(stack.port))
+    assert table.returncode == 0, table.stderr
+    rows = table.stdout.split("\n\n")[0].splitlines()
+    assert rows[0].split() == ["sex", "persons"]
+    assert rows[-1].split() == ["total", "x"]
+    assert "x: suppressed" in table.stdout
+    # AND as CSV, a header row first and the total last
+    as_csv = stack.ivdb("stats", "--group-by", "sex", "--format", "csv", "--port", str(stack.port))
+    assert as_csv.returncode == 0, as_csv.stderr
+    lines = as_csv.stdout.splitlines()
+    assert lines[0] == "sex,count,suppressed"
+    assert lines[-1] == "total,,true"
+
+
 def test_import_reports_the_bad_row_and_a_rerun_submits_nothing_new(stack, tmp_path):
     # GIVEN a JSONL and a CSV file, each with one row the API must reject
     jsonl = tmp_path / "records.jsonl"

@@ -20,6 +20,7 @@ from chalicelib.services.statistics import Statistics
 
 from ivdb import paths
 from tests.functional.records.record_api import example_record
+from tests.functional.statistics.true_counts import persons_by
 
 COORDINATOR = "mia-national-coordinator"
 COUNTS = "/statistics?group_by=sex,forms_of_exploitation&from=2025-01-01&to=2025-12-31"
@@ -144,16 +145,10 @@ def counting(aws, aws_client, statistics_table, access_policy):
                          directory=directory, record_key=lambda person_id: record_key_for(person_id, b"test"),
                          audit=lambda event: None, threshold=5, cube_size=2)
 
-    def persons_by(*dimensions: str) -> dict[tuple[str, ...], int]:
-        projection = StatisticsProjection(store.cells(), catalog, cube_size=2)
-        cube = projection.cube_for(dimensions)
-        counts: dict[tuple[str, ...], int] = {}
-        for cell in projection.read(cube, None, None):
-            values = tuple(cell.coordinates[cube.index(name)] for name in dimensions)
-            counts[values] = counts.get(values, 0) + cell.persons
-        return counts
+    def persons(*dimensions: str) -> dict[tuple[str, ...], int]:
+        return persons_by(StatisticsProjection(store.cells(), catalog, cube_size=2), *dimensions)
 
-    return service, directory, persons_by
+    return service, directory, persons
 
 
 def test_two_records_of_one_person_from_two_institutions_count_one_person(api, counting):
