@@ -3,8 +3,11 @@
 Starts the embedded AWS emulator in this process, provisions it as the local stack does,
 then submits N realistic records (1,000 by default) through the Chalice test client and
 reads each back as its submitter. Prints server-side latency (time inside the app, around
-the route), KMS calls per record, DynamoDB requests per submit and per read, stored bytes
-per record, and the cold start of a new process against the running emulator.
+the route, and how much of it the AWS calls took, split into the emulator's own work and
+the client's: botocore and HTTP), KMS calls per record, DynamoDB requests per submit and
+per read, stored bytes per record, and the cold start of a new process against the running
+emulator: from the interpreter's start to the answer of its first request, handed to the
+app as Lambda hands it an API Gateway event.
 
 moto's server copies every table a TransactWriteItems touches (the records table with its
 whole stream), so the emulator's share of a submit grows with the tables: the "outside AWS
@@ -38,8 +41,8 @@ FUNCTIONS = ROOT / "functions"
 sys.path[:0] = [str(FUNCTIONS), str(ROOT)]
 
 import boto3  # noqa: E402
-import botocore.session  # noqa: E402
 
+from benchmarks.measure import ApiCalls, nearest_rank  # noqa: E402
 from ivdb.local import tokens  # noqa: E402
 from ivdb.local.backends import EmbeddedBackend  # noqa: E402
 from ivdb.local.stack import AwsResources, load_institutions  # noqa: E402
@@ -86,17 +89,23 @@ started = time.perf_counter()
 sys.path.insert(0, "functions")
 import app
 imported = time.perf_counter()
-from chalice.test import Client
-client = Client(app.app, stage_name="local", project_dir="functions")
-built = time.perf_counter()
-method, path, token, body = sys.argv[1:5]
-headers = {"Authorization": "Bearer " + token, "Content-Type": "application/json"}
-response = client.http.request(method, path, headers=headers, body=body.encode() or None)
+method, resource, path, parameters, token, body = sys.argv[1:7]
+event = {"resource": resource, "path": path, "httpMethod": method,
+         "headers": {"Authorization": "Bearer " + token, "Content-Type": "application/json"},
+         "multiValueHeaders": None, "queryStringParameters": None, "multiValueQueryStringParameters": None,
+         "pathParameters": json.loads(parameters), "stageVariables": None,
+         "requestContext": {"resourcePath": resource, "httpMethod": method, "stage": "api",
+                            "requestId": "cold-start"},
+         "body": body or None, "isBase64Encoded": False}
+response = app.app(event, None)
 answered = time.perf_counter()
-print(json.dumps({"status": response.status_code, "import": imported - started,
-                  "client": built - imported, "request": answered - built}), flush=True)
+print(json.dumps({"status": response["statusCode"], "import": imported - started,
+                  "request": answered - imported}), flush=True)
 """
-"""Run by a new interpreter from the repository root; prints phase durations, never the answer."""
+"""Run by a new interpreter from the repository root; prints phase durations, never the answer.
+It calls the app as the Lambda runtime does, with an API Gateway proxy event (and no context
+object, which no route reads), and nothing else: Chalice's test client would add the imports
+of Chalice's command line, which no Lambda function loads."""
 
 
 def schema_vocabularies() -> dict[str, list[str]]:
@@ -170,56 +179,51 @@ class RecordGenerator:
         return document
 
 
-class ApiCalls:
-    """Counts AWS API calls by service, and the seconds spent in them, on every botocore client
-    made after `install`: bootstrap's boto3 clients (which the Encryption SDK's key stores use)
-    as well as PynamoDB's."""
+class EmulatorTime:
+    """Seconds the embedded emulator spends inside its WSGI application answering requests. The
+    rest of an AWS call's time is botocore's and HTTP's: the emulator's server closes every
+    connection, so each call also opens a new one and the server starts a thread for it."""
 
     def __init__(self) -> None:
-        self.by_service: Counter[str] = Counter()
         self.seconds = 0.0
-        self._started = 0.0
 
     def install(self) -> None:
-        create_client = botocore.session.Session.create_client
-        calls = self
+        from moto.moto_server.werkzeug_app import DomainDispatcherApplication
 
-        def counted_client(session: botocore.session.Session, *args: Any, **kwargs: Any) -> Any:
-            client = create_client(session, *args, **kwargs)
-            client.meta.events.register("before-call", calls._before)
-            client.meta.events.register("after-call", calls._after)
-            client.meta.events.register("after-call-error", calls._after)
-            return client
+        answer = DomainDispatcherApplication.__call__
+        emulator = self
 
-        botocore.session.Session.create_client = counted_client
+        def timed(application: Any, environ: dict[str, Any], start_response: Any) -> Any:
+            started = time.perf_counter()
+            try:
+                return answer(application, environ, start_response)
+            finally:
+                emulator.seconds += time.perf_counter() - started
 
-    def _before(self, event_name: str, **_: Any) -> None:
-        self.by_service[event_name.split(".")[1]] += 1
-        self._started = time.perf_counter()
+        DomainDispatcherApplication.__call__ = timed
 
-    def _after(self, **_: Any) -> None:
-        self.seconds += time.perf_counter() - self._started
 
-    def snapshot(self) -> Counter[str]:
-        return Counter(self.by_service)
+Timing = tuple[float, float, float]
+"""Milliseconds of one request: in the app, in its AWS calls, and in the emulator answering them."""
 
 
 class HandlerTimer:
-    """Chalice middleware: milliseconds spent in the app for each HTTP request, and how many
-    of them were spent waiting on AWS API calls (the emulator, here)."""
+    """Chalice middleware: the timing of each HTTP request the app answers."""
 
-    def __init__(self, calls: ApiCalls) -> None:
+    def __init__(self, calls: ApiCalls, emulator: EmulatorTime) -> None:
         self._calls = calls
-        self.requests: list[tuple[float, float]] = []
+        self._emulator = emulator
+        self.requests: list[Timing] = []
 
     def __call__(self, event: Any, get_response: Callable[[Any], Any]) -> Any:
-        started, in_calls = time.perf_counter(), self._calls.seconds
+        started, in_calls, in_emulator = time.perf_counter(), self._calls.seconds, self._emulator.seconds
         try:
             return get_response(event)
         finally:
-            self.requests.append(((time.perf_counter() - started) * 1000, (self._calls.seconds - in_calls) * 1000))
+            self.requests.append(((time.perf_counter() - started) * 1000, (self._calls.seconds - in_calls) * 1000,
+                                  (self._emulator.seconds - in_emulator) * 1000))
 
-    def take(self) -> list[tuple[float, float]]:
+    def take(self) -> list[Timing]:
         taken, self.requests = self.requests, []
         return taken
 
@@ -257,11 +261,6 @@ def stored_bytes(dynamodb: Any) -> dict[str, int]:
     return sizes
 
 
-def nearest_rank(milliseconds: list[float], fraction: float) -> float:
-    ordered = sorted(milliseconds)
-    return ordered[min(len(ordered) - 1, int(len(ordered) * fraction))]
-
-
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -271,11 +270,12 @@ def free_port() -> int:
 class Bench:
     """The app under test, its signed callers and the counters around it."""
 
-    def __init__(self, institutions: list[dict[str, str]], private_key: str, calls: ApiCalls) -> None:
+    def __init__(self, institutions: list[dict[str, str]], private_key: str, calls: ApiCalls,
+                 emulator: EmulatorTime) -> None:
         import app
         from chalice.test import Client
 
-        self.timer = HandlerTimer(calls)
+        self.timer = HandlerTimer(calls, emulator)
         app.app.register_middleware(self.timer, "http")
         self.client = Client(app.app, stage_name="local", project_dir=str(FUNCTIONS))
         self.submitters = [institution for institution in institutions if institution["type"] in SUBMITTER_TYPES]
@@ -325,10 +325,12 @@ def read_batch(bench: Bench, submitted: list[tuple[dict, str]]) -> None:
         forget_emulator_copies()
 
 
-def cold_start(method: str, path: str, token: str, body: str) -> tuple[float, dict[str, Any]]:
+def cold_start(method: str, resource: str, path: str, parameters: dict[str, str] | None, token: str,
+               body: str) -> tuple[float, dict[str, Any]]:
     """Seconds from spawning a new interpreter to its first answered request, and its phases."""
     started = time.perf_counter()
-    child = subprocess.Popen([sys.executable, "-c", COLD_START_SCRIPT, method, path, token, body],
+    child = subprocess.Popen([sys.executable, "-c", COLD_START_SCRIPT, method, resource, path, json.dumps(parameters),
+                              token, body],
                              cwd=ROOT, env=os.environ.copy(), stdout=subprocess.PIPE, text=True)
     line = child.stdout.readline()
     elapsed = time.perf_counter() - started
@@ -349,23 +351,27 @@ def report_cold_starts(bench: Bench, generator: RecordGenerator, known: tuple[di
     token = bench.tokens[institution["id"]]
     print(f"cold start, new process to first answer (median of {COLD_START_RUNS}; "
           f"a bare interpreter starts in {interpreter_start():.3f} s):")
-    requests = (("GET /records/{id}", "GET", f"/records/{record_id}", lambda: ""),
-                ("POST /records", "POST", "/records", lambda: json.dumps(generator.record(institution["type"]))))
-    for label, method, path, body in requests:
-        runs = [cold_start(method, path, token, body()) for _ in range(COLD_START_RUNS)]
+    requests = (("GET /records/{id}", "GET", "/records/{record_id}", f"/records/{record_id}",
+                 {"record_id": record_id}, lambda: ""),
+                ("POST /records", "POST", "/records", "/records", None,
+                 lambda: json.dumps(generator.record(institution["type"]))))
+    for label, method, resource, path, parameters, body in requests:
+        runs = [cold_start(method, resource, path, parameters, token, body()) for _ in range(COLD_START_RUNS)]
         statuses = sorted({phases["status"] for _, phases in runs})
-        phase = {name: statistics.median(phases[name] for _, phases in runs)
-                 for name in ("import", "client", "request")}
+        phase = {name: statistics.median(phases[name] for _, phases in runs) for name in ("import", "request")}
         print(f"  {label:<18} {statistics.median(seconds for seconds, _ in runs):.3f} s  "
-              f"(import app {phase['import']:.3f} s, build test client {phase['client']:.3f} s, "
-              f"first request {phase['request']:.3f} s; status {statuses})")
+              f"(import app {phase['import']:.3f} s, first request {phase['request']:.3f} s; status {statuses})")
 
 
-def latency(requests: list[tuple[float, float]]) -> str:
-    total = [milliseconds for milliseconds, _ in requests]
-    own = [milliseconds - in_calls for milliseconds, in_calls in requests]
+def latency(requests: list[Timing]) -> str:
+    total = [milliseconds for milliseconds, _, _ in requests]
+    own = [milliseconds - in_calls for milliseconds, in_calls, _ in requests]
+    in_calls = [milliseconds for _, milliseconds, _ in requests]
+    in_emulator = [milliseconds for _, _, milliseconds in requests]
     return (f"median {statistics.median(total):7.2f} ms  p99 {nearest_rank(total, 0.99):7.2f} ms"
-            f"  (outside AWS calls: median {statistics.median(own):6.2f} ms  p99 {nearest_rank(own, 0.99):6.2f} ms)")
+            f"  (outside AWS calls: median {statistics.median(own):6.2f} ms  p99 {nearest_rank(own, 0.99):6.2f} ms;"
+            f" AWS calls: median {statistics.median(in_calls):6.2f} ms,"
+            f" of which the emulator {statistics.median(in_emulator):6.2f} ms)")
 
 
 def main() -> None:
@@ -373,8 +379,9 @@ def main() -> None:
     parser.add_argument("--records", type=int, default=1000, help="records to submit and read (default 1000)")
     records = parser.parse_args().records
 
-    calls = ApiCalls()
+    calls, emulator = ApiCalls(), EmulatorTime()
     calls.install()
+    emulator.install()
     institutions = load_institutions()
     resources = AwsResources.provision(EmbeddedBackend(free_port()), institutions)
     try:
@@ -383,7 +390,7 @@ def main() -> None:
         os.environ.update({"IVDB_STAGE": "local", "IVDB_JWT_PUBLIC_KEY": public_key,
                            "IVDB_JWT_ISSUER": tokens.ISSUER, "IVDB_JWT_AUDIENCE": tokens.AUDIENCE})
         inspector = boto3.client("dynamodb", region_name=resources.environment["AWS_REGION"])
-        bench = Bench(institutions, private_key, calls)
+        bench = Bench(institutions, private_key, calls, emulator)
         generator = RecordGenerator(seed=records)
 
         warmed = submit_batch(bench, generator, WARM_UP_RECORDS, "warm-up")

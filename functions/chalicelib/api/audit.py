@@ -1,4 +1,7 @@
-"""The auditor's route: who read or changed which record, when, from which institution."""
+"""The auditor's route: who read or changed which record, when, from which institution.
+
+The audit service is imported by the view, so that a cold start of another route does not load it.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +10,6 @@ from chalice import Blueprint
 from chalicelib import bootstrap
 from chalicelib.api.http import endpoint
 from chalicelib.domain.errors import InvalidInput, Problem
-from chalicelib.services.audit import PAGE_LIMIT, read_audit
 
 audit = Blueprint(__name__)
 
@@ -25,6 +27,8 @@ def _whole_number(parameters: dict[str, str], name: str, default: int, largest: 
 
 @endpoint(audit, "/audit")
 def audit_log(caller, request):
+    from chalicelib.services.audit import PAGE_LIMIT, read_audit
+
     parameters = request.query_params or {}
     problems: list[Problem] = []
     after = _whole_number(parameters, "after", 0, 10**12, problems)

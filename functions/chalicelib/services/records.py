@@ -13,11 +13,11 @@ import json
 import uuid
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timezone
 from typing import Any, Protocol
 
 from chalicelib.domain.audit import AuditEvent
 from chalicelib.domain.caller import Caller
+from chalicelib.domain.clock import utc_now
 from chalicelib.domain.errors import Conflict, Forbidden, NotFound, PreconditionFailed
 from chalicelib.domain.policy import AccessPolicy, institution_reader_key, service_reader_key, type_reader_key
 from chalicelib.domain.record import SECTION_NAMES, RecordParts, RecordSchema, assemble_record, split_record
@@ -83,10 +83,6 @@ KeyedHash = Callable[..., str]
 """keyed_hash(purpose, *values) -> a hex digest under a secret key; never reversible."""
 
 
-def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
-
-
 @dataclass
 class Records:
     policy: AccessPolicy
@@ -94,7 +90,7 @@ class Records:
     cipher: SectionCipher
     store: RecordStore
     keyed_hash: KeyedHash
-    clock: Callable[[], str] = field(default=_now)
+    clock: Callable[[], str] = field(default=utc_now)
     new_id: Callable[[], str] = field(default=lambda: str(uuid.uuid4()))
 
     def _require_record_routes(self, caller: Caller) -> None:
@@ -193,11 +189,12 @@ class Records:
             raise NotFound("no such record") from e
         return record, meta
 
-    def _submitted_record(self, caller: Caller, record_id: str) -> StoredRecord:
-        record, _ = self._visible_record(caller, record_id)
+    def _submitted_record(self, caller: Caller, record_id: str) -> tuple[StoredRecord, dict[str, Any]]:
+        """The caller's own record and its meta part, decrypted once for both the check and the change."""
+        record, meta = self._visible_record(caller, record_id)
         if record.institution_id != caller.institution_id:
             raise Forbidden("only the submitting institution may change a record")
-        return record
+        return record, meta
 
     def read(self, caller: Caller, record_id: str) -> dict[str, Any]:
         self._require_record_routes(caller)
@@ -229,11 +226,10 @@ class Records:
 
     def update(self, caller: Caller, record_id: str, patch: Any, if_match: int) -> Mapping[str, Any]:
         self._require_record_routes(caller)
-        record = self._submitted_record(caller, record_id)
+        record, meta = self._submitted_record(caller, record_id)
         if record.version != if_match:
             raise PreconditionFailed("the record has changed since this version was read")
         reader = institution_reader_key(caller.institution_id)
-        meta = self._decrypt(record, META, reader)
         current = assemble_record(RecordParts(
             source_reference=self._decrypt(record, REFERENCE, reader),
             status=meta["status"], consent=meta["consent"],
@@ -253,7 +249,7 @@ class Records:
 
     def withdraw(self, caller: Caller, record_id: str) -> None:
         self._require_record_routes(caller)
-        record = self._submitted_record(caller, record_id)
+        record, _ = self._submitted_record(caller, record_id)
         self.store.delete(record, self._event(caller, "withdraw", record.record_id))
 
     def read_for_service(self, service: str, record_id: str,

@@ -33,11 +33,12 @@ import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 from typing import Any, Protocol
 
 from chalicelib.domain.audit import AuditEvent
 from chalicelib.domain.caller import Caller
+from chalicelib.domain.clock import utc_now
 from chalicelib.domain.errors import Forbidden, InvalidInput, Problem, Unavailable
 from chalicelib.domain.policy import AccessPolicy
 from chalicelib.domain.statistics import (
@@ -149,10 +150,6 @@ class StatisticsRequest:
     date_to: str | None
 
 
-def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
-
-
 @dataclass
 class Statistics:
     policy: AccessPolicy
@@ -165,7 +162,7 @@ class Statistics:
     audit: Callable[[AuditEvent], None]
     threshold: int
     cube_size: int = DEFAULT_CUBE_SIZE
-    clock: Callable[[], str] = field(default=_now)
+    clock: Callable[[], str] = field(default=utc_now)
     new_id: Callable[[], str] = field(default=lambda: str(uuid.uuid4()))
 
     def _projection(self, cells: CellStore) -> StatisticsProjection:

@@ -3,6 +3,7 @@
 import json
 
 import pytest
+from jsonschema import Draft202012Validator
 
 from chalicelib.domain.errors import InvalidInput, Problem
 
@@ -228,6 +229,11 @@ def test_every_string_has_a_length_bound(record_schema, minimal_record, today, f
     assert record_schema.problems(minimal_record, today=today) == [
         Problem(f"/{section}/{name}", f"must be at most {longest} characters long")
     ]
+
+
+def test_the_schema_is_a_valid_json_schema_2020_12(record_schema):
+    # Loading the schema does not check it, so that a cold start does not pay for it: this does.
+    Draft202012Validator.check_schema(record_schema.schema)
 
 
 def test_every_string_and_array_in_the_schema_is_bounded(record_schema):
