@@ -19,6 +19,8 @@ Item layout (``pk`` / ``sk``; ``<n>`` is a 20-digit zero-padded number)::
     person#<person>   redirect                  survivor_id, left by a merge
     review#<review>   review                    the review
     reviews           <n: created_at>#<review>  the review; the pending queue, oldest first
+    spelling#<token>  count                     n: records writing that name spelling
+    records           count                     n: records stored
 
 A review's comparison is kept as JSON, so its scores come back exactly as they were saved.
 All of it is keyed encodings, keyed block keys, random ids and scores.
@@ -52,6 +54,8 @@ REVIEW_PREFIX = "review#"
 MEMBER_PREFIX = "member#"
 PERSONS_PK = "persons"
 PENDING_REVIEWS_PK = "reviews"
+RECORDS_PK = "records"
+COUNT_SK = "count"
 NUMBER_DIGITS = 20
 
 
@@ -65,6 +69,10 @@ def _person_pk(person_id: str) -> str:
 
 def _block_pk(block_key: str) -> str:
     return f"block#{block_key}"
+
+
+def _spelling_pk(spelling: bytes) -> str:
+    return f"spelling#{spelling.hex()}"
 
 
 def _ordered(number: int, identifier: str) -> str:
@@ -97,6 +105,10 @@ class DynamoDBLinkageStore(LinkageStore):
         previous = self._record_item(record_id)
         if previous is not None:
             self._leave_blocks(previous)
+        before = RecordEncoding.from_bytes(bytes(previous["encoding"])).name_spellings if previous else frozenset()
+        after = encoded.encoding.name_spellings
+        self._count({RECORDS_PK: 0 if previous else 1,
+                     **{_spelling_pk(s): -1 for s in before - after}, **{_spelling_pk(s): 1 for s in after - before}})
         block_sk = _ordered(self._stamp(), record_id)
         item: Item = {"pk": _record_pk(record_id), "sk": RECORD_SK, "encoding": encoded.encoding.to_bytes(),
                       "block_keys": list(encoded.block_keys), "digest": encoded.digest, "block_sk": block_sk}
@@ -111,6 +123,8 @@ class DynamoDBLinkageStore(LinkageStore):
         if item is None:
             return
         self._leave_blocks(item)
+        spellings = RecordEncoding.from_bytes(bytes(item["encoding"])).name_spellings
+        self._count({RECORDS_PK: -1, **{_spelling_pk(spelling): -1 for spelling in spellings}})
         if item.get("person_id"):
             self._pending.delete(_person_pk(item["person_id"]), MEMBER_PREFIX + record_id)
         self._pending.delete(_record_pk(record_id), RECORD_SK)
@@ -126,6 +140,27 @@ class DynamoDBLinkageStore(LinkageStore):
         found = self._pending.get_many([(_record_pk(record_id), RECORD_SK) for record_id in wanted])
         return {record_id: RecordEncoding.from_bytes(bytes(found[(_record_pk(record_id), RECORD_SK)]["encoding"]))
                 for record_id in wanted if (_record_pk(record_id), RECORD_SK) in found}
+
+    def name_counts(self, spellings: Iterable[bytes]) -> tuple[int, dict[bytes, int]]:
+        wanted = list(dict.fromkeys(spellings))
+        found = self._pending.get_many([(pk, COUNT_SK) for pk in (RECORDS_PK, *map(_spelling_pk, wanted))])
+        return self._number(found, RECORDS_PK), {s: self._number(found, _spelling_pk(s)) for s in wanted}
+
+    @staticmethod
+    def _number(found: Mapping[Key, Item], pk: str) -> int:
+        item = found.get((pk, COUNT_SK))
+        return int(item["n"]) if item else 0
+
+    def _count(self, changes: Mapping[str, int]) -> None:
+        """Adds to counters; the serial writer makes read-then-write safe."""
+        changes = {pk: change for pk, change in changes.items() if change}
+        found = self._pending.get_many([(pk, COUNT_SK) for pk in changes])
+        for pk, change in changes.items():
+            number = self._number(found, pk) + change
+            if number > 0:
+                self._pending.put({"pk": pk, "sk": COUNT_SK, "n": number})
+            else:
+                self._pending.delete(pk, COUNT_SK)
 
     def _record_item(self, record_id: str) -> Item | None:
         return self._pending.get(_record_pk(record_id), RECORD_SK)

@@ -248,6 +248,49 @@ def test_encodings_are_given_for_the_records_that_exist_in_the_order_asked(
         assert found[second].to_bytes() == ENCODER.encode(DRITA, {}).encoding.to_bytes()
 
 
+def unique_name(rng: random.Random = random.Random()) -> str:
+    """A name no other test writes, so that its counts in the shared table are this test's own."""
+    return "".join(rng.choice("bdfklmnprstvz") + rng.choice("aeiou") for _ in range(6)).capitalize()
+
+
+def spellings(identity: dict[str, Any]) -> frozenset[bytes]:
+    return ENCODER.encode(identity, {}).encoding.name_spellings
+
+
+def test_name_spellings_and_records_are_counted_as_records_are_saved_again_and_deleted(
+        stores: Stores, new_id: Callable[[], str]) -> None:
+    family = unique_name()
+    first = {"given_name": unique_name(), "family_name": family}
+    renamed = {"given_name": unique_name(), "family_name": family}
+    wanted = sorted(spellings(first) | spellings(renamed))
+    one, other = new_id(), new_id()
+    records_before, counts_before = stores.view().name_counts(wanted)
+    assert set(counts_before.values()) == {0}
+
+    def save_both(store: LinkageStore) -> None:
+        store.save_record(one, encoded(first, new_block()))
+        store.save_record(other, encoded(first, new_block()))
+
+    for store in stores.seen_after(save_both):
+        records, counts = store.name_counts(wanted)
+        assert records == records_before + 2
+        assert {spelling: counts[spelling] for spelling in spellings(first)} == dict.fromkeys(spellings(first), 2)
+
+    for store in stores.seen_after(lambda store: store.save_record(other, encoded(renamed, new_block()))):
+        records, counts = store.name_counts(wanted)
+        assert records == records_before + 2
+        assert [counts[spelling] for spelling in sorted(spellings(first) - spellings(renamed))] == [1, 1]
+        assert [counts[spelling] for spelling in sorted(spellings(renamed) - spellings(first))] == [1, 1]
+        assert [counts[spelling] for spelling in spellings(first) & spellings(renamed)] == [2]
+
+    def delete_twice(store: LinkageStore) -> None:
+        for record_id in (one, one, other):
+            store.delete_record(record_id)
+
+    for store in stores.seen_after(delete_twice):
+        assert store.name_counts(wanted) == (records_before, counts_before)
+
+
 # persons and redirects
 
 
@@ -587,9 +630,11 @@ def test_nothing_readable_about_a_person_is_stored(dynamodb_stores: DynamoDBStor
     outcomes = [scenario.link(label, identity) for label, identity in SPELLINGS.items()]
     view = dynamodb_stores.view()
     block_keys = {key for label in SPELLINGS for key in view.get_record(scenario.record_id(label)).block_keys}
+    name_spellings = {spelling for label in SPELLINGS
+                      for spelling in view.get_record(scenario.record_id(label)).encoding.name_spellings}
     partitions = ([f"record#{scenario.record_id(label)}" for label in SPELLINGS]
-                  + [f"block#{key}" for key in block_keys]
-                  + [f"person#{outcome.person_id}" for outcome in outcomes] + ["persons", "reviews"])
+                  + [f"block#{key}" for key in block_keys] + [f"spelling#{s.hex()}" for s in name_spellings]
+                  + [f"person#{outcome.person_id}" for outcome in outcomes] + ["persons", "reviews", "records"])
     dumped = repr([list(stored(dynamodb_stores.client, dynamodb_stores.table, pk).values())
                    for pk in partitions]).casefold()
     assert "encoding" in dumped
@@ -636,6 +681,14 @@ CRASHING_RECORDS = {"pps-3": ARBER, "csw-4": DRITA, "ngo-5": NAMES_AND_YEAR, "kp
 NEXT_RECORDS = {"ngo-7": NGO_ARBER}
 
 
+def as_many_records_as_the_shared_table(store: LinkageStore, table: LinkageStore) -> None:
+    """Names weigh by how many records write them out of how many records (term frequency):
+    other tests' records share the table, so the in-memory store gets as many, of other names."""
+    rng = random.Random(0)
+    for index in range(table.name_counts([])[0]):
+        store.save_record(f"other-{index}", encoded({"given_name": unique_name(rng), "family_name": unique_name(rng)}))
+
+
 def link_all(linker: Linker, scenario: Scenario, records: dict[str, dict[str, Any]]) -> None:
     for label, identity in records.items():
         linker.link(scenario.record_id(label), identity, {})
@@ -652,6 +705,8 @@ def test_a_crash_half_way_through_landing_a_unit_is_finished_by_the_next_unit(
     def seen(scenario: Scenario) -> dict[str, Any]:
         return snapshot(scenario.stores.view(), record_ids, person_ids)
 
+    with expected.stores.unit() as store:
+        as_many_records_as_the_shared_table(store, dynamodb_stores.view())
     for scenario in (crashed, expected):
         with scenario.linker() as linker:
             link_all(linker, scenario, CRASH_RECORDS)

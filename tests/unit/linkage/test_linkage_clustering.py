@@ -22,6 +22,7 @@ from tests.people import ARBER, DRITA, POLICE_ARBER
 
 NAMES = {"given_name": "Arbër", "family_name": "Krasniqi"}
 AGED_17 = {"age_at_identification": 17, "identification_date": "2025-03-01"}
+A_YEAR_OFF = {"age_at_identification": 16, "identification_date": "2025-03-01"}
 
 
 @pytest.fixture
@@ -90,7 +91,7 @@ def test_relinking_after_an_update_recomputes(linker):
 
 def test_uncertain_pair_goes_to_review_and_a_match_merges(linker):
     first = link(linker, "kp-1", ARBER)
-    uncertain = link(linker, "ngo-2", NAMES, AGED_17)
+    uncertain = link(linker, "ngo-2", NAMES, A_YEAR_OFF)
     assert uncertain.change is LinkChange.NEW_PERSON
     (review_id,) = uncertain.reviews
     (review,) = linker.pending_reviews()
@@ -106,12 +107,12 @@ def test_uncertain_pair_goes_to_review_and_a_match_merges(linker):
 
 def test_reviewer_no_match_is_never_undone_by_automatic_links(linker):
     link(linker, "kp-1", ARBER)
-    (review_id,) = link(linker, "ngo-2", NAMES, AGED_17).reviews
+    (review_id,) = link(linker, "ngo-2", NAMES, A_YEAR_OFF).reviews
     linker.decide(review_id, ReviewDecision.NO_MATCH)
 
     link(linker, "pps-3", {**ARBER, "birth_year": 2007})
     bridge = link(linker, "csw-4", {**ARBER, "documents": [{"type": "passport", "number": "P1234567"}]})
-    link(linker, "ngo-5", {**NAMES, "documents": [{"type": "passport", "number": "P1234567"}]}, AGED_17)
+    link(linker, "ngo-5", {**NAMES, "documents": [{"type": "passport", "number": "P1234567"}]}, A_YEAR_OFF)
     assert linker.store.person_of("kp-1") != linker.store.person_of("ngo-2")
     assert bridge.person_id == linker.store.person_of("kp-1")
 
@@ -132,7 +133,7 @@ def test_no_match_on_a_linked_pair_splits_the_person(linker):
 
 def test_match_against_an_earlier_no_match_is_refused(linker):
     link(linker, "kp-1", ARBER)
-    (review_id,) = link(linker, "ngo-2", NAMES, AGED_17).reviews
+    (review_id,) = link(linker, "ngo-2", NAMES, A_YEAR_OFF).reviews
     linker.decide(review_id, "no_match")
     assert link(linker, "pps-3", POLICE_ARBER).person_id == linker.store.person_of("kp-1")
 
@@ -174,13 +175,36 @@ def test_withdrawn_record_leaves_no_encoding_in_any_block(linker):
 
 
 def test_a_sparse_record_matching_two_namesakes_does_not_make_them_one_person(linker):
-    first = link(linker, "kp-1", {**NAMES, "father_name": "Ilir", "date_of_birth": "2007-04-12"})
-    namesake = link(linker, "csw-2", {**NAMES, "father_name": "Bekim", "date_of_birth": "2007-09-30"})
+    village = {**NAMES, "place_of_birth": "Prizren"}
+    first = link(linker, "kp-1", {**village, "father_name": "Ilir", "date_of_birth": "2007-04-12"})
+    namesake = link(linker, "csw-2", {**village, "father_name": "Bekim", "date_of_birth": "2007-09-30"})
     assert namesake.person_id != first.person_id
 
-    sparse = link(linker, "ngo-3", {**NAMES, "birth_year": 2007})
+    sparse = link(linker, "ngo-3", {**village, "birth_year": 2007})
     assert sparse.person_id in (first.person_id, namesake.person_id)
     assert linker.store.person_of("kp-1") != linker.store.person_of("csw-2")
+
+
+def test_a_sparse_record_of_a_name_that_namesakes_share_goes_to_a_reviewer(linker):
+    link(linker, "kp-1", {**NAMES, "father_name": "Ilir", "date_of_birth": "2007-04-12"})
+    link(linker, "csw-2", {**NAMES, "father_name": "Bekim", "date_of_birth": "2007-09-30"})
+    sparse = link(linker, "ngo-3", {**NAMES, "birth_year": 2007})
+    assert sparse.change is LinkChange.NEW_PERSON
+    assert len(sparse.reviews) == 2
+
+
+def test_a_misspelt_given_name_joins_but_brothers_named_a_letter_apart_do_not(linker):
+    others = ("Gashi", "Berisha", "Hoxha", "Shala")
+    for index, (given, family) in enumerate((g, f) for g in ("Driton", "Dritan") for f in others):
+        link(linker, f"other-{given}-{family}", {"given_name": given, "family_name": family,
+                                                   "birth_year": 1980 + index})
+    brother = {"given_name": "Driton", "family_name": "Krasniqi", "father_name": "Ilir",
+               "place_of_birth": "Prizren", "birth_year": 2007}
+    driton = link(linker, "kp-1", brother)
+    misspelt = link(linker, "ngo-2", {**brother, "given_name": "Dirton"})
+    dritan = link(linker, "csw-3", {**brother, "given_name": "Dritan"})
+    assert misspelt.person_id == driton.person_id
+    assert dritan.person_id != driton.person_id
 
 
 def test_later_records_of_two_sisters_each_join_their_own_person(linker):

@@ -80,3 +80,20 @@ def test_missing_sections_encode_to_an_empty_encoding():
     encoded = Encoder(KEY).encode(None, None)
     assert encoded.encoding == RecordEncoding()
     assert encoded.block_keys == ()
+
+
+def test_the_store_counts_the_given_family_and_full_name_spellings_whatever_the_order():
+    encoder = Encoder(KEY)
+    written = encoder.encode(IDENTITY, STATISTICAL).encoding
+    swapped = encoder.encode({**IDENTITY, "given_name": "KRASNIQI", "family_name": "Arber"}, {}).encoding
+    assert len(written.name_spellings) == 3
+    assert written.name_spellings == swapped.name_spellings
+    assert written.full_name_spelling == swapped.full_name_spelling
+    assert encoder.encode({"given_name": "Arbër"}, {}).encoding.name_spellings == {written.given_spelling}
+
+
+def test_a_typo_shares_a_spelling_one_letter_shorter_and_a_different_name_does_not():
+    encoder = Encoder(KEY)
+    neighbours = encoder.encode(IDENTITY, {}).encoding.family_neighbours
+    assert neighbours & encoder.encode({"family_name": "Krasnqi"}, {}).encoding.family_neighbours
+    assert not neighbours & encoder.encode({"family_name": "Gashi"}, {}).encoding.family_neighbours

@@ -1,15 +1,21 @@
 """Names, places and dates as this region writes them reduce to one comparable form."""
 
+from datetime import date
+
 import pytest
 
 from chalicelib.domain.linkage.normalise import (
     birth_date,
+    countries,
     document_number,
     fold,
     known_variants,
     name_keys,
+    name_readings,
     name_skeleton,
+    one_letter_neighbours,
     place_key,
+    sex,
 )
 
 
@@ -103,3 +109,48 @@ def test_moldovan_cyrillic_reads_as_romanian_latin(moldovan_cyrillic, romanian):
 
 def test_cyrillic_soft_vowels_do_not_make_a_serbian_dj():
     assert name_keys("Дядя") != name_keys("Ђађа")
+
+
+def test_letters_a_plain_keyboard_or_the_other_alphabet_writes_otherwise_give_other_readings():
+    assert name_readings("Sârbu")[0] == name_readings("Sîrbu")[0] == name_readings("Сырбу")[0]
+    assert name_readings("Sarbu")[0] in name_readings("Sârbu")
+    assert set(name_readings("Țurcanu")) & set(name_readings("Цуркану"))
+    assert name_readings("Dokic")[0] in name_readings("Đokić")
+    assert name_readings("Krasniqi") == (" ".join(name_keys("Krasniqi")),)
+    assert name_readings(None) == ()
+
+
+@pytest.mark.parametrize("typo", ["krasniki", "krasnki", "krasniiki", "karsniki", "krasmiki"])
+def test_spellings_one_letter_apart_share_a_spelling_one_letter_shorter(typo):
+    assert one_letter_neighbours("krasniki") & one_letter_neighbours(typo)
+
+
+def test_one_letter_neighbours_read_doubled_letters_once_and_keep_short_names_whole():
+    assert one_letter_neighbours("zekiri") & one_letter_neighbours("zeki")
+    assert one_letter_neighbours("ana") == {"ana"}
+    assert not one_letter_neighbours("ana") & one_letter_neighbours("ina")
+    assert one_letter_neighbours("") == set()
+
+
+def test_an_age_at_identification_bounds_the_birth_to_the_year_before_it():
+    born = birth_date({}, {"age_at_identification": 17, "identification_date": "2025-03-01"})
+    assert (born.earliest, born.latest) == (date(2007, 3, 2), date(2008, 3, 1))
+    assert born.months()[0] == (2007, 3) and born.months()[-1] == (2008, 3) and len(born.months()) == 13
+    assert born.estimated and list(born.possible_years) == [2006, 2007, 2008, 2009]
+
+
+def test_a_written_year_is_narrowed_by_an_age_that_agrees_with_it():
+    born = birth_date({"birth_year": 2007}, {"age_at_identification": 17, "identification_date": "2025-03-01"})
+    assert (born.earliest, born.latest) == (date(2007, 3, 2), date(2007, 12, 31))
+    assert not born.estimated and list(born.possible_years) == [2007]
+    disagreeing = birth_date({"birth_year": 2003}, {"age_at_identification": 17, "identification_date": "2025-03-01"})
+    assert (disagreeing.earliest, disagreeing.latest) == (date(2003, 1, 1), date(2003, 12, 31))
+    full = birth_date({"date_of_birth": "2007-04-12"},
+                      {"age_at_identification": 30, "identification_date": "2025-03-01"})
+    assert full.months() == [(2007, 4)]
+
+
+def test_sex_and_citizenship_keep_only_values_a_match_can_rest_on():
+    assert (sex("female"), sex("male"), sex("unknown"), sex(None)) == ("female", "male", None, None)
+    assert countries(["xk", "AL", "XK", "Kosovo", 7]) == ("XK", "AL")
+    assert countries(None) == ()

@@ -1,12 +1,13 @@
 """Fellegi–Sunter scores: the same person across institutions scores high, relatives and
 namesakes low, and the reviewer sees why."""
 
-from chalicelib.domain.linkage import Decision, Encoder, FellegiSunter, Level, Thresholds
+from chalicelib.domain.linkage import Decision, Encoder, FellegiSunter, Level, NameFrequencies, Thresholds
 
 KEY = b"s" * 32
 ARBER = {"given_name": "Arbër", "family_name": "Krasniqi", "father_name": "Ilir",
          "date_of_birth": "2007-04-12", "place_of_birth": "Prizren"}
 AGED_17 = {"age_at_identification": 17, "identification_date": "2025-03-01"}
+A_YEAR_OFF = {"age_at_identification": 16, "identification_date": "2025-03-01"}
 
 
 def compare(first, second, first_stats=None, second_stats=None):
@@ -18,6 +19,10 @@ def compare(first, second, first_stats=None, second_stats=None):
 
 def decide(comparison):
     return FellegiSunter.classify(comparison, Thresholds())
+
+
+def weight(comparison, field):
+    return next(f.weight for f in comparison.fields if f.field == field)
 
 
 def test_police_cyrillic_record_and_ngo_latin_record_link():
@@ -52,8 +57,49 @@ def test_missing_values_weigh_nothing():
 def test_age_at_identification_agrees_with_a_full_date_of_birth():
     comparison = compare(ARBER, {"given_name": "Arber", "family_name": "Krasniqi", "father_name": "Ilir"},
                          second_stats=AGED_17)
-    assert comparison.level("birth_date") is Level.YEAR_RANGE
+    assert comparison.level("birth_date") is Level.AGE
     assert decide(comparison) is Decision.LINK
+
+
+def test_ages_at_identifications_months_apart_place_the_birth_within_a_year():
+    names = {"given_name": "Arbër", "family_name": "Krasniqi"}
+    later = {"age_at_identification": 17, "identification_date": "2025-09-20"}
+    assert compare(names, names, AGED_17, later).level("birth_date") is Level.AGE
+    years_later = {"age_at_identification": 21, "identification_date": "2029-09-20"}
+    assert compare(names, names, AGED_17, years_later).level("birth_date") is Level.AGE
+    in_that_year = {**names, "birth_year": 2007}
+    assert compare(in_that_year, {**names, "date_of_birth": "2007-04-12"}).level("birth_date") is Level.YEAR
+    told_otherwise = {"age_at_identification": 18, "identification_date": "2025-03-01"}
+    assert compare(in_that_year, in_that_year, told_otherwise, {}).level("birth_date") is Level.YEAR
+    assert compare({**in_that_year, "birth_year": None, "date_of_birth": "2007-12-01"}, in_that_year, {},
+                   AGED_17).level("birth_date") is Level.YEAR
+
+
+def test_names_and_an_age_that_may_be_estimated_never_link_without_more():
+    names = {"given_name": "Arbër", "family_name": "Krasniqi"}
+    comparison = compare(ARBER, names, second_stats=AGED_17)
+    assert comparison.level("birth_date") is Level.AGE
+    assert comparison.score >= Thresholds().auto_link
+    assert decide(comparison) is Decision.REVIEW
+    assert decide(compare(ARBER, {**names, "place_of_birth": "Prizren"}, second_stats=AGED_17)) is Decision.LINK
+
+
+def test_an_estimated_age_a_year_off_is_weak_evidence_not_a_contradiction():
+    names = {"given_name": "Arber", "family_name": "Krasniqi"}
+    for age, level in ((16, Level.YEAR_RANGE), (17, Level.AGE), (18, Level.YEAR_RANGE), (15, Level.DISAGREE)):
+        estimated = {"age_at_identification": age, "identification_date": "2025-03-01"}
+        assert compare(ARBER, names, second_stats=estimated).level("birth_date") is level, age
+    comparison = compare(ARBER, names, second_stats=A_YEAR_OFF)
+    assert 0 < weight(comparison, "birth_date") < weight(compare(ARBER, names, second_stats=AGED_17), "birth_date")
+    assert not FellegiSunter().contradicts(comparison, Thresholds())
+
+
+def test_two_full_dates_that_differ_weigh_more_against_than_an_age_that_does():
+    dates = compare(ARBER, {**ARBER, "date_of_birth": "1995-06-30"})
+    ages = compare(ARBER, {**ARBER, "date_of_birth": None}, second_stats={"age_at_identification": 30,
+                                                                         "identification_date": "2025-03-01"})
+    assert dates.level("birth_date") is ages.level("birth_date") is Level.DISAGREE
+    assert weight(dates, "birth_date") < weight(ages, "birth_date") < 0
 
 
 def test_sisters_sharing_surname_father_and_village_do_not_link():
@@ -90,10 +136,10 @@ def test_same_names_and_a_stated_birth_year_link():
     assert decide(comparison) is Decision.LINK
 
 
-def test_same_names_and_an_estimated_age_alone_go_to_review():
+def test_same_names_and_an_estimated_age_that_may_be_a_year_off_go_to_review():
     comparison = compare({"given_name": "Arbër", "family_name": "Krasniqi"},
                          {"given_name": "Arber", "family_name": "Krasniqi", "date_of_birth": "2007-04-12"},
-                         first_stats=AGED_17)
+                         first_stats=A_YEAR_OFF)
     assert comparison.level("birth_date") is Level.YEAR_RANGE
     assert decide(comparison) is Decision.REVIEW
 
@@ -110,24 +156,78 @@ def test_namesakes_sharing_a_father_name_are_told_apart_by_the_date_of_birth():
     assert FellegiSunter().contradicts(comparison, Thresholds())
 
 
-def test_a_typo_in_a_short_given_name_links_when_the_whole_date_of_birth_agrees():
-    typo = {"given_name": "Atbër", "family_name": "Krasniqi", "date_of_birth": "2007-04-12",
-            "place_of_birth": "Prizren"}
-    comparison = compare(ARBER, typo)
-    assert comparison.level("given_name") is Level.PARTIAL
-    assert decide(comparison) is Decision.LINK
+def test_a_letter_wrong_missing_added_or_swapped_in_a_short_name_is_one_letter_off():
+    for typo in ("Atbër", "Abër", "Arbëre", "Abrër"):
+        comparison = compare(ARBER, {**ARBER, "given_name": typo, "date_of_birth": None, "birth_year": 2007})
+        assert comparison.level("given_name") in (Level.ONE_LETTER, Level.CLOSE), typo
+        assert decide(comparison) is Decision.LINK
+    assert compare({"given_name": "Ferat"}, {"given_name": "Freat"}).level("given_name") is Level.ONE_LETTER
+    assert compare({"given_name": "Ana"}, {"given_name": "Ina"}).level("given_name") is not Level.ONE_LETTER
 
 
-def test_a_typo_in_the_given_name_without_a_full_date_stays_with_a_reviewer():
-    sister_or_typo = {"given_name": "Atbër", "family_name": "Krasniqi", "father_name": "Ilir",
-                      "birth_year": 2007, "place_of_birth": "Prizren"}
-    assert decide(compare(ARBER, sister_or_typo)) is Decision.REVIEW
+def test_a_name_written_without_the_regions_letters_is_the_same_name():
+    same_names = (("Sârbu", "Sarbu"), ("Сырбу", "Sarbu"), ("Цуркану", "Turcanu"), ("Đokić", "Dokic"))
+    for written, plain in same_names:
+        assert compare({"family_name": written}, {"family_name": plain}).level("family_name") is Level.EXACT
+
+
+def spellings(encoder, identity):
+    encoding = encoder.encode(identity, {}).encoding
+    return encoding.given_spelling, encoding.family_spelling, encoding.full_name_spelling
+
+
+def test_two_established_names_a_letter_apart_are_two_names_not_a_typo():
+    encoder, model = Encoder(KEY), FellegiSunter()
+    brother = {"given_name": "Driton", "family_name": "Krasniqi", "father_name": "Ilir", "birth_year": 2007}
+    other_brother, misspelt = {**brother, "given_name": "Dritan"}, {**brother, "given_name": "Dritom"}
+    driton, dritan, dritom = (spellings(encoder, identity)[0] for identity in (brother, other_brother, misspelt))
+    frequencies = NameFrequencies(5000, {driton: 40, dritan: 35, dritom: 2})
+    first, second, typo = (encoder.encode(identity, {}).encoding for identity in (brother, other_brother, misspelt))
+    assert model.compare(first, second).level("given_name") in (Level.CLOSE, Level.ONE_LETTER)
+    brothers = model.compare(first, second, frequencies)
+    assert brothers.level("given_name") is Level.PARTIAL
+    assert decide(brothers) is not Decision.LINK
+    assert decide(model.compare(first, typo, frequencies)) is Decision.LINK
+
+
+def test_a_name_common_in_the_database_weighs_less_than_a_rare_one():
+    encoder, model = Encoder(KEY), FellegiSunter()
+    identity = {"given_name": "Arbër", "family_name": "Krasniqi", "birth_year": 2007}
+    first, second = (encoder.encode(identity, {}).encoding for _ in "ab")
+    given, family, full_name = spellings(encoder, identity)
+    rare = NameFrequencies(20000, {given: 0, family: 0, full_name: 0})
+    common = NameFrequencies(20000, {given: 600, family: 1000, full_name: 30})
+    namesakes = NameFrequencies(20000, {given: 0, family: 0, full_name: 12})
+    scores = [model.compare(first, second, frequencies).score for frequencies in (rare, common, namesakes)]
+    assert scores[0] > model.compare(first, second).score > scores[1]
+    assert scores[0] > scores[2]
+    assert decide(model.compare(first, second, common)) is Decision.REVIEW
+
+
+def test_a_persons_own_records_do_not_make_their_name_common():
+    encoder = Encoder(KEY)
+    encoding = encoder.encode(ARBER, {}).encoding
+    frequencies = NameFrequencies(100, dict.fromkeys(spellings(encoder, ARBER), 3))
+    assert frequencies.without(encoding, encoding).counts == dict.fromkeys(spellings(encoder, ARBER), 1)
+    assert frequencies.without(encoding, encoding).records == 98
+
+
+def test_a_different_sex_or_citizenship_weighs_against():
+    brother = {"given_name": "Jovan", "family_name": "Petrović", "birth_year": 2007}
+    sister = {**brother, "given_name": "Jovana"}
+    comparison = compare(brother, sister, {"sex": "male"}, {"sex": "female"})
+    assert comparison.level("sex") is Level.DISAGREE
+    assert decide(comparison) is not Decision.LINK
+    assert FellegiSunter().contradicts(comparison, Thresholds())
+    kosovar, albanian = {"citizenship": ["XK"]}, {"citizenship": ["AL"]}
+    assert weight(compare(ARBER, ARBER, kosovar, albanian), "citizenship") < 0
+    assert weight(compare(ARBER, ARBER, kosovar, {"citizenship": ["AL", "XK"]}), "citizenship") > 0
 
 
 def test_a_person_is_weighed_by_all_of_their_records():
     model, sparse = FellegiSunter(), {"given_name": "Arber", "family_name": "Krasniqi", "place_of_birth": "Prizren"}
     encoder = Encoder(KEY)
-    new = encoder.encode(sparse, AGED_17).encoding
+    new = encoder.encode(sparse, A_YEAR_OFF).encoding
     with_age = encoder.encode({"given_name": "Arbër", "family_name": "Krasniqi", "date_of_birth": "2007-04-12"}, {}).encoding
     with_place = encoder.encode({"given_name": "Arbër", "family_name": "Krasniqi", "place_of_birth": "Prizren"}, {}).encoding
     best, other = model.compare(new, with_age), model.compare(new, with_place)
@@ -140,7 +240,7 @@ def test_a_person_is_weighed_by_all_of_their_records():
 def test_comparison_is_reported_field_by_field():
     report = compare(ARBER, ARBER).to_dict()
     assert set(report["fields"]) == {"given_name", "family_name", "father_name", "birth_date",
-                                     "place_of_birth", "documents"}
+                                     "place_of_birth", "documents", "sex", "citizenship"}
     assert report["fields"]["given_name"] == {"level": "exact", "weight": round(report["fields"]["given_name"]["weight"], 2)}
     assert report["score"] > Thresholds().auto_link
 

@@ -16,7 +16,14 @@ from chalicelib.domain.linkage.clustering import (
     in_memory_linker,
 )
 from chalicelib.domain.linkage.encoding import BloomFilter, EncodedRecord, Encoder, RecordEncoding
-from chalicelib.domain.linkage.scoring import Comparison, Decision, FellegiSunter, Level, Thresholds
+from chalicelib.domain.linkage.scoring import (
+    Comparison,
+    Decision,
+    FellegiSunter,
+    Level,
+    NameFrequencies,
+    Thresholds,
+)
 from chalicelib.domain.linkage.store import (
     InMemoryLinkageStore,
     Link,
@@ -31,6 +38,6 @@ __all__ = [
     "BloomFilter", "Comparison", "Decision", "DecisionConflict", "DecisionOutcome",
     "EncodedRecord", "Encoder", "FellegiSunter", "InMemoryLinkageStore", "Level", "Link",
     "LinkChange", "LinkOutcome", "LinkSource", "LinkageError", "LinkageStore", "Linker",
-    "PersonChanges", "RecordEncoding", "ReviewDecision", "ReviewNotFound", "ReviewPair",
+    "NameFrequencies", "PersonChanges", "RecordEncoding", "ReviewDecision", "ReviewNotFound", "ReviewPair",
     "StoredRecord", "Thresholds", "in_memory_linker",
 ]

@@ -31,7 +31,7 @@ from typing import Any, Callable, Iterable, Mapping
 
 from chalicelib.domain.linkage.blocking import DEFAULT_MAX_BLOCK_SIZE, block_limit
 from chalicelib.domain.linkage.encoding import EncodedRecord, Encoder, RecordEncoding
-from chalicelib.domain.linkage.scoring import Comparison, Decision, FellegiSunter, Thresholds
+from chalicelib.domain.linkage.scoring import Comparison, Decision, FellegiSunter, NameFrequencies, Thresholds
 from chalicelib.domain.linkage.store import (
     InMemoryLinkageStore,
     LinkageStore,
@@ -198,40 +198,56 @@ class Linker:
         )
 
     def _score_candidates(self, record_id: str, encoded: EncodedRecord) -> list[tuple[str, Comparison, Decision]]:
+        """The new record against its blocks' members. Names weigh by how common they are
+        among records other than the new one and the candidate person's own
+        (scoring.NameFrequencies): one read of the counts for all candidates."""
         candidate_ids: dict[str, None] = {}
         for key in encoded.block_keys:
             candidate_ids.update(dict.fromkeys(self.store.block_members(key, block_limit(key, self.max_block_size))))
         candidate_ids.pop(record_id, None)
+        candidates = self.store.get_encodings(candidate_ids)
+        persons = {other_id: self.store.person_of(other_id) for other_id in candidates}
+        frequencies = self._frequencies([encoded.encoding, *candidates.values()])
         scored = []
-        for other_id, theirs in self.store.get_encodings(candidate_ids).items():
-            comparison = self.model.compare(encoded.encoding, theirs)
+        for other_id, theirs in candidates.items():
+            same_person = [candidates[r] for r, p in persons.items() if p == persons[other_id] and r != other_id]
+            others = frequencies.without(encoded.encoding, theirs, *same_person)
+            comparison = self.model.compare(encoded.encoding, theirs, others)
             scored.append((other_id, comparison, self.model.classify(comparison, self.thresholds)))
         scored.sort(key=lambda item: -item[1].score)
-        return self._with_whole_persons(record_id, encoded, scored)
+        return self._with_whole_persons(record_id, encoded, scored, persons)
 
     def _with_whole_persons(
-        self, record_id: str, encoded: EncodedRecord, scored: list[tuple[str, Comparison, Decision]]
+        self, record_id: str, encoded: EncodedRecord, scored: list[tuple[str, Comparison, Decision]],
+        persons: Mapping[str, str | None],
     ) -> list[tuple[str, Comparison, Decision]]:
         """Weigh each candidate person as a whole, not only through its best record.
 
         A person's records complete each other: one gives the father, another the place
-        of birth. For every candidate person no record of which links on its own, the best
-        pair is completed with what the person's other records say (scoring.py,
-        ``FellegiSunter.complete``), unless one of them contradicts the new record. The
-        work is bounded by the candidates' persons, at most ``MAX_PERSON_RECORDS`` each.
+        of birth. For every candidate person no record of which links on its own but whose
+        best record is worth a reviewer's look, the best pair is completed with what the
+        person's other records say (scoring.py, ``FellegiSunter.complete``), unless one of
+        them contradicts the new record. The work is bounded by the candidates' persons, at
+        most ``MAX_PERSON_RECORDS`` each.
         """
-        linked = {self.store.person_of(other_id) for other_id, _, decision in scored if decision is Decision.LINK}
-        best_of_person: dict[str, tuple[str, Comparison]] = {}
-        for other_id, comparison, _ in scored:
-            person_id = self.store.person_of(other_id)
+        linked = {persons[other_id] for other_id, _, decision in scored if decision is Decision.LINK}
+        best_of_person: dict[str, tuple[str, Comparison, Decision]] = {}
+        for other_id, comparison, decision in scored:
+            person_id = persons[other_id]
             if person_id is not None and person_id not in linked and person_id not in best_of_person:
-                best_of_person[person_id] = (other_id, comparison)
+                best_of_person[person_id] = (other_id, comparison, decision)
         completed: dict[str, Comparison] = {}
-        for person_id, (best_id, best) in best_of_person.items():
-            members = [m for m in self.store.members(person_id) if m not in (best_id, record_id)]
-            if not members or len(members) >= MAX_PERSON_RECORDS:
+        for person_id, (best_id, best, decision) in best_of_person.items():
+            if decision is not Decision.REVIEW:
                 continue
-            others = [self.model.compare(encoded.encoding, theirs) for theirs in self.store.get_encodings(members).values()]
+            members = [m for m in self.store.members(person_id) if m != record_id]
+            if len(members) < 2 or len(members) > MAX_PERSON_RECORDS:
+                continue
+            encodings = self.store.get_encodings(members)
+            frequencies = self._frequencies([encoded.encoding, *encodings.values()])
+            frequencies = frequencies.without(encoded.encoding, *encodings.values())
+            others = [self.model.compare(encoded.encoding, theirs, frequencies)
+                      for member, theirs in encodings.items() if member != best_id]
             if any(self.model.contradicts(other, self.thresholds) for other in others):
                 continue
             whole = self.model.complete(best, others)
@@ -245,6 +261,11 @@ class Linker:
         ]
         rescored.sort(key=lambda item: -item[1].score)
         return rescored
+
+    def _frequencies(self, encodings: Iterable[RecordEncoding]) -> NameFrequencies:
+        """How common the names of these encodings are in the store (one read)."""
+        spellings = set().union(*(encoding.name_spellings for encoding in encodings))
+        return NameFrequencies(*self.store.name_counts(sorted(spellings)))
 
     def _queue_reviews(self, record_id: str, person_id: str | None, scored: list[tuple[str, Comparison, Decision]]) -> tuple[str, ...]:
         decided = self.store.decisions_of(record_id)
@@ -355,14 +376,18 @@ class Linker:
     def _contradiction_test(self, records: set[str]) -> Callable[[str, str], bool]:
         """Whether two of ``records`` contradict; encodings are read once, pairs compared lazily."""
         encodings: dict[str, RecordEncoding] | None = None
+        frequencies: NameFrequencies | None = None
 
         def contradicts(first: str, second: str) -> bool:
-            nonlocal encodings
+            nonlocal encodings, frequencies
             if encodings is None:
                 encodings = self.store.get_encodings(sorted(records))
+                frequencies = self._frequencies(encodings.values())
             if first not in encodings or second not in encodings:
                 return False
-            comparison = self.model.compare(encodings[first], encodings[second])
+            comparison = self.model.compare(
+                encodings[first], encodings[second], frequencies.without(encodings[first], encodings[second])
+            )
             return self.model.contradicts(comparison, self.thresholds)
 
         return contradicts

@@ -10,12 +10,22 @@ useless for a dictionary attack ("hash every name in the phone book") without th
   bigram are unknown; what remains visible is that similar filters have similar bits
   (that is their purpose), which is why stored encodings should also be encrypted at rest.
 * **Tokens**: the first 96 bits of HMAC-SHA256 of a purpose label and a value, for
-  exact-match features (dates of birth, document numbers, birth years). 96 bits make a
-  chance collision between two values negligible at any realistic database size.
+  exact-match features (dates of birth, document numbers, birth years and months, sex,
+  citizenship). 96 bits make a chance collision between two values negligible at any
+  realistic database size.
+* **Spelling tokens**: 64-bit keyed BLAKE2b of a name's spelling key, of its other
+  readings (a keyboard without â, ț or đ, normalise.name_readings) and of every spelling
+  one letter shorter. Two names one letter apart share one of the shorter spellings;
+  the store counts records per spelling (term frequencies, scoring.NameFrequencies).
+  A name yields dozens of these, so the faster keyed hash; 64 bits keep a chance
+  collision between two records' spellings negligible.
 
-Birth years are kept only as tokens: equality is visible, distance is not, so a dump
-gives no ordering of birth years. A year derived from an age at identification carries
-two tokens (the birthday may fall either side of the identification date).
+Birth years are kept only as tokens: equality is visible, distance is not. A year
+derived from an age at identification carries two tokens (the birthday may fall either
+side of the identification date), four when the age stands alone and may be a year off.
+The months a record allows for the birth (one for a full date, the months of a written
+year that agree with the age, the twelve months before an identification at a given
+age) are tokens too, so that a full date can be compared with an age.
 
 Sub-keys are derived from the secret with HMAC under distinct labels, so a token for a
 document can never equal a block key or a Bloom position of the same text.
@@ -27,17 +37,19 @@ import hashlib
 import hmac
 import struct
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Mapping
+from functools import cached_property
+from typing import Any, Iterable, Mapping, NamedTuple
 
 import numpy as np
 
 from chalicelib.domain.linkage import normalise
 from chalicelib.domain.linkage.blocking import block_keys
 
-ENCODING_VERSION = 1
+ENCODING_VERSION = 2
 DEFAULT_BLOOM_BITS = 1024
 DEFAULT_HASHES_PER_BIGRAM = 20
 TOKEN_BYTES = 12
+SPELLING_TOKEN_BYTES = 8
 MAX_ALIASES = 6
 MAX_DOCUMENTS = 4
 _PAD = "_"
@@ -120,6 +132,15 @@ class Document:
     number: bytes
 
 
+class Name(NamedTuple):
+    """One name field's encodings together, as scoring compares them."""
+
+    bloom: BloomFilter | None
+    spelling: bytes | None
+    readings: frozenset[bytes]
+    neighbours: frozenset[bytes]
+
+
 @dataclass(frozen=True)
 class RecordEncoding:
     """The keyed encoding of one record's identity: all that linkage stores or compares."""
@@ -129,23 +150,64 @@ class RecordEncoding:
     father: BloomFilter | None = None
     aliases: tuple[BloomFilter, ...] = ()
     place: BloomFilter | None = None
+    given_spelling: bytes | None = None
+    family_spelling: bytes | None = None
+    father_spelling: bytes | None = None
+    given_readings: frozenset[bytes] = frozenset()
+    family_readings: frozenset[bytes] = frozenset()
+    father_readings: frozenset[bytes] = frozenset()
+    given_neighbours: frozenset[bytes] = frozenset()
+    family_neighbours: frozenset[bytes] = frozenset()
+    father_neighbours: frozenset[bytes] = frozenset()
+    place_neighbours: frozenset[bytes] = frozenset()
     birth_years: frozenset[bytes] = frozenset()
+    birth_months: frozenset[bytes] = frozenset()
     birth_date: bytes | None = None
     birth_date_unordered: bytes | None = None
-    birth_year_month: bytes | None = None
     birth_month_day: bytes | None = None
+    sex: bytes | None = None
+    citizenships: frozenset[bytes] = frozenset()
     documents: tuple[Document, ...] = ()
+    full_name_spelling: bytes | None = field(init=False, repr=False, compare=False)
+    name_spellings: frozenset[bytes] = field(init=False, repr=False, compare=False)
+    names: Mapping[str, "Name"] = field(init=False, repr=False, compare=False)
 
     _BLOOMS = ("given", "family", "father", "place")
-    _TOKENS = ("birth_date", "birth_date_unordered", "birth_year_month", "birth_month_day")
+    _TOKENS = ("given_spelling", "family_spelling", "father_spelling",
+               "birth_date", "birth_date_unordered", "birth_month_day", "sex")
+    _TOKEN_SETS = ("given_readings", "family_readings", "father_readings", "given_neighbours",
+                   "family_neighbours", "father_neighbours", "place_neighbours",
+                   "birth_years", "birth_months", "citizenships")
+    _FULL_TOKEN_SETS = frozenset({"birth_years", "birth_months", "citizenships"})
 
     @property
     def birth_year_stated(self) -> bool:
-        """One birth-year token: the year was written, not derived from an estimated age."""
+        """One birth-year token: the date or year was written; an age alone gives four."""
         return len(self.birth_years) == 1
 
+    def __post_init__(self) -> None:
+        """The full name's spelling (given and family, in either order) and the spellings
+        the store counts: given name, family name and both together."""
+        full_name = None
+        if self.given_spelling is not None and self.family_spelling is not None:
+            first, second = sorted((self.given_spelling, self.family_spelling))
+            full_name = hashlib.sha256(b"full-name\x1f" + first + second).digest()[:SPELLING_TOKEN_BYTES]
+        spellings = (self.given_spelling, self.family_spelling, full_name)
+        object.__setattr__(self, "full_name_spelling", full_name)
+        object.__setattr__(self, "name_spellings", frozenset(s for s in spellings if s is not None))
+        object.__setattr__(self, "names", {
+            name: Name(getattr(self, name), getattr(self, f"{name}_spelling"), getattr(self, f"{name}_readings"),
+                       getattr(self, f"{name}_neighbours"))
+            for name in ("given", "family", "father")
+        })
+
+    @classmethod
+    def _token_size(cls, name: str) -> int:
+        return TOKEN_BYTES if name in cls._FULL_TOKEN_SETS else SPELLING_TOKEN_BYTES
+
     def to_dict(self) -> dict[str, Any]:
-        """Compact storable form: bytes, lists of bytes and an int version."""
+        """Compact storable form: bytes (a token set as its tokens end to end), lists of
+        bytes and an int version."""
         stored: dict[str, Any] = {"version": ENCODING_VERSION}
         for name in self._BLOOMS:
             bloom = getattr(self, name)
@@ -155,10 +217,11 @@ class RecordEncoding:
             token = getattr(self, name)
             if token is not None:
                 stored[name] = token
+        for name in self._TOKEN_SETS:
+            if getattr(self, name):
+                stored[name] = b"".join(sorted(getattr(self, name)))
         if self.aliases:
             stored["aliases"] = [alias.to_bytes() for alias in self.aliases]
-        if self.birth_years:
-            stored["birth_years"] = sorted(self.birth_years)
         if self.documents:
             stored["documents"] = [doc.kind + doc.number for doc in self.documents]
         return stored
@@ -174,8 +237,10 @@ class RecordEncoding:
         for name in cls._TOKENS:
             if name in stored:
                 values[name] = bytes(stored[name])
+        for name in cls._TOKEN_SETS:
+            tokens, size = bytes(stored.get(name, b"")), cls._token_size(name)
+            values[name] = frozenset(tokens[i : i + size] for i in range(0, len(tokens), size))
         values["aliases"] = tuple(BloomFilter.from_bytes(bytes(a)) for a in stored.get("aliases", ()))
-        values["birth_years"] = frozenset(bytes(t) for t in stored.get("birth_years", ()))
         values["documents"] = tuple(
             Document(bytes(d)[:TOKEN_BYTES], bytes(d)[TOKEN_BYTES:])
             for d in stored.get("documents", ())
@@ -183,14 +248,17 @@ class RecordEncoding:
         return cls(**values)
 
     def to_bytes(self) -> bytes:
-        """The dict form packed as tagged, length-prefixed fields (for in-memory stores)."""
+        """The dict form packed as fields tagged by number, length-prefixed (for stores)."""
+        return self._packed
+
+    @cached_property
+    def _packed(self) -> bytes:
         chunks = []
-        for tag, value in self.to_dict().items():
-            items = value if isinstance(value, list) else [value]
-            for item in items:
+        for name, value in self.to_dict().items():
+            tag = _FIELD_TAGS[name]
+            for item in value if isinstance(value, list) else [value]:
                 payload = item if isinstance(item, bytes) else struct.pack(">I", item)
-                name = tag.encode()
-                chunks.append(struct.pack(">BH", len(name), len(payload)) + name + payload)
+                chunks.append(struct.pack(">BH", tag, len(payload)) + payload)
         return b"".join(chunks)
 
     @classmethod
@@ -198,15 +266,13 @@ class RecordEncoding:
         stored: dict[str, Any] = {}
         offset = 0
         while offset < len(packed):
-            name_length, payload_length = struct.unpack_from(">BH", packed, offset)
-            offset += 3
-            name = packed[offset : offset + name_length].decode()
-            offset += name_length
-            payload = packed[offset : offset + payload_length]
-            offset += payload_length
+            tag, length = struct.unpack_from(">BH", packed, offset)
+            payload = packed[offset + 3 : offset + 3 + length]
+            offset += 3 + length
+            name = _FIELD_NAMES[tag]
             if name == "version":
                 stored[name] = struct.unpack(">I", payload)[0]
-            elif name in ("aliases", "birth_years", "documents"):
+            elif name in ("aliases", "documents"):
                 stored.setdefault(name, []).append(payload)
             else:
                 stored[name] = payload
@@ -215,6 +281,11 @@ class RecordEncoding:
     def digest(self) -> str:
         """Fingerprint of the content, to recognise an unchanged record on re-linking."""
         return hashlib.sha256(self.to_bytes()).hexdigest()[:32]
+
+
+_FIELD_NAMES = ("version", *RecordEncoding._BLOOMS, *RecordEncoding._TOKENS, *RecordEncoding._TOKEN_SETS,
+                "aliases", "documents")
+_FIELD_TAGS = {name: tag for tag, name in enumerate(_FIELD_NAMES)}
 
 
 @dataclass(frozen=True)
@@ -246,18 +317,23 @@ class Encoder:
         self.hashes_per_bigram = hashes_per_bigram
         self._first_hash_key = derive_key(secret, "bloom/h1")
         self._second_hash_key = derive_key(secret, "bloom/h2")
-        self._token_key = derive_key(secret, "token")
-        self._block_key = derive_key(secret, "block")
+        self._token_mac = hmac.new(derive_key(secret, "token"), digestmod=hashlib.sha256)
+        self._block_mac = hmac.new(derive_key(secret, "block"), digestmod=hashlib.sha256)
+        self._spelling_key = derive_key(secret, "spelling")
         self._bigram_masks: dict[str, int] = {}
 
+    @staticmethod
+    def _mac(keyed: "hmac.HMAC", purpose: str, value: str) -> bytes:
+        """HMAC-SHA256 of a purpose and a value; copying a keyed HMAC skips the key setup."""
+        mac = keyed.copy()
+        mac.update(f"{purpose}\x1f{value}".encode())
+        return mac.digest()
+
     def token(self, purpose: str, value: str) -> bytes:
-        message = f"{purpose}\x1f{value}".encode()
-        return hmac.new(self._token_key, message, hashlib.sha256).digest()[:TOKEN_BYTES]
+        return self._mac(self._token_mac, purpose, value)[:TOKEN_BYTES]
 
     def block_key(self, purpose: str, value: str) -> str:
-        message = f"{purpose}\x1f{value}".encode()
-        digest = hmac.new(self._block_key, message, hashlib.sha256).digest()
-        return digest[:TOKEN_BYTES].hex()
+        return self._mac(self._block_mac, purpose, value)[:TOKEN_BYTES].hex()
 
     def _bigram_mask(self, gram: str) -> int:
         mask = self._bigram_masks.get(gram)
@@ -283,13 +359,16 @@ class Encoder:
     def encode(self, identity: Mapping[str, Any] | None, statistical: Mapping[str, Any] | None) -> EncodedRecord:
         identity = dict(identity or {})
         statistical = dict(statistical or {})
-        given = normalise.name_keys(identity.get("given_name"))
-        family = normalise.name_keys(identity.get("family_name"))
-        father = normalise.name_keys(identity.get("father_name"))
+        readings = {name: normalise.name_readings(identity.get(f"{name}_name"))
+                    for name in ("given", "family", "father")}
+        given, family, father = (tuple(readings[name][0].split()) if readings[name] else () for name in readings)
         aliases = self._alias_keys(identity.get("other_names"), given)
+        written_place = " ".join(normalise.name_keys(identity.get("place_of_birth")))
         place = normalise.place_key(identity.get("place_of_birth"))
         birth = normalise.birth_date(identity, statistical)
         documents = self._documents(identity.get("documents"))
+        sex = normalise.sex(statistical.get("sex"))
+        citizenships = normalise.countries(statistical.get("citizenship"))
 
         encoding = RecordEncoding(
             given=self.bloom(given),
@@ -297,10 +376,16 @@ class Encoder:
             father=self.bloom(father),
             aliases=tuple(b for b in (self.bloom((alias,)) for alias in aliases) if b),
             place=self.bloom(place.split()),
+            place_neighbours=frozenset().union(*map(self._neighbours, {place, written_place})),
+            **self._spelling_tokens("given", readings["given"]),
+            **self._spelling_tokens("family", readings["family"]),
+            **self._spelling_tokens("father", readings["father"]),
             documents=tuple(
                 Document(self.token("document-kind", kind), self.token("document-number", number))
                 for kind, number in documents
             ),
+            sex=self.token("sex", sex) if sex else None,
+            citizenships=frozenset(self.token("citizenship", country) for country in citizenships),
             **self._birth_tokens(birth),
         )
         keys = block_keys(given, family, father, aliases, birth, [n for _, n in documents], self.block_key)
@@ -329,17 +414,40 @@ class Encoder:
                 found.append((kind, number))
         return found[:MAX_DOCUMENTS]
 
+    def _spelling(self, spelling: str) -> bytes:
+        """Keyed BLAKE2b: a name yields dozens of these, and it is three times HMAC's speed."""
+        return hashlib.blake2b(spelling.encode(), key=self._spelling_key, digest_size=SPELLING_TOKEN_BYTES).digest()
+
+    def _spelling_tokens(self, name: str, readings: tuple[str, ...]) -> dict[str, Any]:
+        """The spelling of a name, its other readings (normalise.name_readings), and it
+        and its spellings one letter shorter.
+
+        Two names one letter apart (a letter wrong, missing, added or two swapped) share
+        a spelling one letter shorter, or one is the other one letter shorter.
+        """
+        if not readings:
+            return {}
+        spelling, *others = readings
+        return {
+            f"{name}_spelling": self._spelling(spelling),
+            f"{name}_readings": frozenset(map(self._spelling, others)),
+            f"{name}_neighbours": self._neighbours(spelling),
+        }
+
+    def _neighbours(self, spelling: str) -> frozenset[bytes]:
+        return frozenset(map(self._spelling, normalise.one_letter_neighbours(spelling)))
+
     def _birth_tokens(self, birth: normalise.BirthDate | None) -> dict[str, Any]:
         if birth is None:
             return {}
         tokens: dict[str, Any] = {
-            "birth_years": frozenset(self.token("birth-year", str(year)) for year in birth.years)
+            "birth_years": frozenset(self.token("birth-year", str(year)) for year in birth.possible_years)
         }
         if birth.is_full:
             year, month, day = birth.first_year, birth.month, birth.day
             low, high = sorted((month, day))
             tokens["birth_date"] = self.token("birth-date", f"{year}-{month}-{day}")
             tokens["birth_date_unordered"] = self.token("birth-date-unordered", f"{year}-{low}-{high}")
-            tokens["birth_year_month"] = self.token("birth-year-month", f"{year}-{month}")
             tokens["birth_month_day"] = self.token("birth-month-day", f"{month}-{day}")
+        tokens["birth_months"] = frozenset(self.token("birth-month", f"{y}-{m}") for y, m in birth.months())
         return tokens

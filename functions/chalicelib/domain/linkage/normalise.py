@@ -35,6 +35,10 @@ that lack them. Three layers, each built on the previous one:
     The first letter (any vowel as ``a``) followed by the consonants of the spelling key,
     repeats collapsed: a coarse phonetic key for blocking, which must survive vowel
     slips ("Bajram", "Bajrami" and "Бајрам" all give ``BRM``).
+
+Some letters fold two ways, depending on keyboard and alphabet (Sârbu / Sarbu, Țurcanu /
+Цуркану): ``name_readings`` gives a name's spelling key and its other readings, and
+``one_letter_neighbours`` the spellings that let a typo be recognised as one.
 """
 
 from __future__ import annotations
@@ -42,7 +46,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Any, Iterable
 
 _CYRILLIC = {
@@ -117,9 +121,54 @@ def name_keys(text: Any) -> tuple[str, ...]:
     return tuple(key for key in map(spelling_key, fold(text).split()) if key)
 
 
+# Letters that a keyboard without them, or the other alphabet, writes in two ways: the
+# Romanian central vowel (Sârbu, Sîrbu, Сырбу) typed as "a" (Sarbu); ț, which Moldovan
+# Cyrillic writes ц (Țurcanu / Цуркану) and a plain keyboard t; đ typed as "d" (Dokić).
+_OTHER_READINGS = {"â": "a", "î": "a", "ы": "a", "ț": "c", "ţ": "c", "ц": "t", "đ": "d", "ђ": "d"}
+MAX_READINGS = 8
+
+
+def name_readings(text: Any) -> tuple[str, ...]:
+    """The spelling of a name (its keys joined by spaces), then its other readings.
+
+    Each letter of ``_OTHER_READINGS`` is read both ways, the first three of them at
+    most, so that "Sârbu" also reads "sarbu", as a keyboard without â writes it.
+    """
+    if not isinstance(text, str):
+        return ()
+    text = unicodedata.normalize("NFC", text).casefold()
+    readings = [text]
+    for index, char in enumerate(text):
+        other = _OTHER_READINGS.get(char)
+        if other is not None and len(readings) < MAX_READINGS:
+            readings += [reading[:index] + other + reading[index + 1 :] for reading in readings]
+    spellings = (" ".join(name_keys(reading)) for reading in readings)
+    return tuple(spelling for spelling in dict.fromkeys(spellings) if spelling)
+
+
 def name_skeleton(keys: Iterable[str]) -> str:
     """Order-free skeleton of a (possibly multi-word) name, for blocking keys."""
     return "-".join(sorted(skeleton(key) for key in keys if key))
+
+
+MIN_LETTERS_ONE_APART = 4
+MAX_LETTERS_SHORTENED = 16
+
+
+def one_letter_neighbours(spelling: str) -> set[str]:
+    """A spelling and every spelling with one of its letters left out.
+
+    Two spellings one substitution, insertion, deletion or swap of neighbours apart share
+    one of these (letters doubled by the leaving out are read once, as spelling keys
+    are). Short names are kept whole: one letter turns "Ana" into "Ena" or "Ina".
+    """
+    if len(spelling.replace(" ", "")) < MIN_LETTERS_ONE_APART:
+        return {spelling} if spelling else set()
+    neighbours = {spelling}
+    for index in range(min(len(spelling), MAX_LETTERS_SHORTENED)):
+        after = index + 2 if 0 < index < len(spelling) - 1 and spelling[index - 1] == spelling[index + 1] else index + 1
+        neighbours.add(spelling[:index] + spelling[after:])
+    return neighbours
 
 
 def _keys_of(*names: str) -> tuple[str, ...]:
@@ -224,19 +273,43 @@ def document_number(text: Any) -> str | None:
     return number if len(number) >= MIN_DOCUMENT_NUMBER_LENGTH else None
 
 
+ESTIMATED_AGE_ERROR = 1
+_SEXES = frozenset({"female", "male"})
+_COUNTRY = re.compile(r"[A-Z]{2}")
+MAX_COUNTRIES = 5
+
+
+def sex(value: Any) -> str | None:
+    """Female or male; any other value says nothing a match could rest on."""
+    return value if value in _SEXES else None
+
+
+def countries(values: Any) -> tuple[str, ...]:
+    """Two-letter country codes of a citizenship list, deduplicated."""
+    found = [v.strip().upper() for v in (values if isinstance(values, list) else [values]) if isinstance(v, str)]
+    return tuple(dict.fromkeys(code for code in found if _COUNTRY.fullmatch(code)))[:MAX_COUNTRIES]
+
+
 @dataclass(frozen=True)
 class BirthDate:
     """What is known of a date of birth: a full date, or an interval of possible years.
 
     ``first_year``..``last_year`` is one year when the year is written, two when it is
     derived from an age at identification (the birthday may fall either side of the
-    identification date). ``month``/``day`` are set only for a full date.
+    identification date). An age with no date or year beside it is ``estimated``: such
+    ages are often guessed, and a year off. ``month``/``day`` are set only for a full
+    date. ``earliest`` and ``latest`` bound the possible dates as closely as the record
+    allows: one day for a full date; for an age at a known identification date, the
+    year before it; for a written year, that year, narrowed by an age that agrees with it.
     """
 
     first_year: int
     last_year: int
     month: int | None = None
     day: int | None = None
+    earliest: date | None = None
+    latest: date | None = None
+    estimated: bool = False
 
     @property
     def is_full(self) -> bool:
@@ -245,6 +318,23 @@ class BirthDate:
     @property
     def years(self) -> range:
         return range(self.first_year, self.last_year + 1)
+
+    @property
+    def possible_years(self) -> range:
+        """The years, one more either side of an age that was only estimated."""
+        spread = ESTIMATED_AGE_ERROR if self.estimated else 0
+        return range(self.first_year - spread, self.last_year + spread + 1)
+
+    def months(self) -> list[tuple[int, int]]:
+        """Every (year, month) between ``earliest`` and ``latest``: at most thirteen."""
+        if self.earliest is None or self.latest is None:
+            return []
+        year, month = self.earliest.year, self.earliest.month
+        found = []
+        while (year, month) <= (self.latest.year, self.latest.month):
+            found.append((year, month))
+            year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+        return found
 
 
 _DATE_NUMBERS = re.compile(r"\d+")
@@ -285,18 +375,46 @@ def _parse_date(text: Any) -> tuple[int | None, int | None, int | None]:
     return parsed_year, month, day
 
 
+def _years_before(day: date, years: int) -> date:
+    """The same day ``years`` earlier (28 February for 29 February in a common year)."""
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:
+        return day.replace(year=day.year - years, day=28)
+
+
+def _age(statistical: dict[str, Any]) -> int | None:
+    age = statistical.get("age_at_identification")
+    return age if isinstance(age, int) and not isinstance(age, bool) and 0 <= age <= 120 else None
+
+
+def _age_window(age: int, statistical: dict[str, Any]) -> tuple[date, date] | None:
+    """The birth dates that give this age on the identification date."""
+    year, month, day = _parse_date(statistical.get("identification_date"))
+    if day is None or _plausible_year(year - age - 1) is None:
+        return None
+    identified = date(year, month, day)
+    return _years_before(identified, age + 1) + timedelta(days=1), _years_before(identified, age)
+
+
 def birth_date(identity: dict[str, Any], statistical: dict[str, Any]) -> BirthDate | None:
     """Birth date from date_of_birth, else birth_year, else age at identification."""
     year, month, day = _parse_date(identity.get("date_of_birth"))
+    if year is not None and month is not None:
+        born = date(year, month, day)
+        return BirthDate(year, year, month, day, born, born)
+    age = _age(statistical)
+    window = _age_window(age, statistical) if age is not None else None
+    if year is None:
+        year = _plausible_year(identity.get("birth_year"))
     if year is not None:
-        return BirthDate(year, year, month, day)
-    year = _plausible_year(identity.get("birth_year"))
-    if year is not None:
-        return BirthDate(year, year)
-    age = statistical.get("age_at_identification")
+        earliest, latest = date(year, 1, 1), date(year, 12, 31)
+        if window is not None and window[0] <= latest and earliest <= window[1]:
+            earliest, latest = max(earliest, window[0]), min(latest, window[1])
+        return BirthDate(year, year, earliest=earliest, latest=latest)
     identified_year, _, _ = _parse_date(statistical.get("identification_date"))
-    if isinstance(age, int) and not isinstance(age, bool) and 0 <= age <= 120 and identified_year:
-        latest = _plausible_year(identified_year - age)
-        if latest is not None:
-            return BirthDate(latest - 1, latest)
-    return None
+    latest_year = _plausible_year(identified_year - age) if age is not None and identified_year else None
+    if latest_year is None:
+        return None
+    earliest, latest = window or (None, None)
+    return BirthDate(latest_year - 1, latest_year, earliest=earliest, latest=latest, estimated=True)

@@ -8,31 +8,48 @@ on either side contributes 0: an unknown date of birth is no evidence either way
 The probabilities are set from what is known about the data, not fitted to a sample
 (no labelled national sample exists; see ``evaluate-linkage`` for measured accuracy):
 
-* *m* comes from the error rates of identification records: about one name in seven
-  is written differently between two institutions (transliteration, typos, a dropped
-  diacritic that survives normalisation), one in 25 family names changes (marriage),
+* *m* comes from the error rates of identification records: about one name in five
+  is written differently between two institutions (transliteration, a typo, a dropped
+  diacritic that survives normalisation), one in 30 family names changes (marriage),
   dates of birth are often estimated, and one in ten places of birth is given as the
   municipality instead of the village.
 * *u* is the chance that two different persons agree: the sum of squared frequencies of
   the values. The most frequent given names of the region (Elena, Marija, Fatime…) and
   family names (Krasniqi, Gashi, Popescu, Jovanović…) each cover 1–4 % of people, so
-  u(exact) is about 1 % for a given name and 0.8 % for a family name. Victims are
-  mostly 12–35 years old: a stated birth year is shared by chance about 4 % of the time,
-  a two-year interval derived from an age at identification (``YEAR_RANGE``) about 8 %,
-  a full date of birth about once in 5,000. Victims come from a few municipalities, so
-  a place of birth is shared by chance 4 % of the time.
+  u(exact) is about 1 % for a given name and 0.8 % for a family name; the region's names
+  are rarely a typo apart (Driton / Dritan), so u of a close name or one a letter off is
+  0.15–0.2 %. Victims are mostly 12–35 years old: two records placing the birth within
+  the same twelve months agree by chance about 4 % of the time (``YEAR``; ``AGE`` when
+  one of them gave only an age, which is often estimated and so agrees less often for
+  the same person), a year range that allows an estimated age to be a year off
+  (``YEAR_RANGE``) about 21 %, a full date of birth about once in 5,000. Victims come
+  from a few municipalities, so a place of birth is shared by chance 4 % of the time.
+  Given names mostly tell the sex already; most victims in a national database are its
+  citizens.
+
+Those u are defaults: with ``NameFrequencies`` (counts the store keeps), a given or
+family name agreeing is weighed by how common that name is in the database, and both
+names agreeing by how common the full name is (namesakes are commoner than the two
+frequencies multiplied); see ``NameFrequencies``.
 
 The father's name and the place of birth are not independent of the names. Different
 persons with the same family name are often siblings or cousins, who share a father's
 name and a village far more often than strangers (the ``same_family`` rows). Different
-persons with the same given *and* family name are namesakes: cousins named after one
-grandparent share a village, but not a father (the ``same_name`` rows).
+persons with the same given *and* family name (or the same misspelt) are namesakes:
+cousins named after one grandparent share a village, but not a father (the
+``same_name`` rows).
 
-Given and family names are compared both straight and crossed (given against family);
-the better reading counts, and the result says which was used. Read crossed, which pair
-is "the given name" depends on the direction of the comparison; the lower-scoring
-labelling is taken, so that comparing A with B and B with A give the same score. ``other_names`` (and
-known short forms of a given name) enter as a separate ``alias`` level.
+Names are compared by the Dice coefficient of their Bloom filters (``EXACT``,
+``CLOSE``), then by their other readings (a keyboard without the region's letters,
+normalise.name_readings: ``EXACT``), then by their spellings one letter shorter
+(``ONE_LETTER``: a letter wrong, missing, added or two swapped, which costs short names
+much of their Dice). Given and family names are compared straight and, when neither
+agrees so, crossed (given against family); the better reading counts, and the result
+says which was used.
+Read crossed, which pair is "the given name" depends on the direction of the
+comparison; the lower-scoring labelling is taken, so that comparing A with B and B with
+A give the same score. ``other_names`` (and known short forms of a given name) enter as
+a separate ``alias`` level.
 
 Siblings share family name, father and place but not given name and date of birth;
 namesakes share the names but not father, place or date. Both therefore score low. One
@@ -40,16 +57,21 @@ rule on top of the sum, because siblings' fields are not independent (same famil
 and father imply the same village): two records whose given names do not agree at least
 closely (or through an alias) are never linked automatically, however much else agrees
 — twins share everything but the given name, and sisters are often named alike
-(Driton/Dritan). Two exceptions: a document number that agrees, and given names that are
-merely similar (``PARTIAL``: a typo in a short name, "Naim"/"Nalm") when the whole date
-of birth agrees. Sisters born on different days stay apart; twins with similar names are
+(Driton/Dritan: two established names a letter apart compare as ``PARTIAL``, see
+``NameFrequencies``). Two exceptions: a document number that agrees, and given names
+that are merely similar (``PARTIAL``: a typo in a short name) when the whole date of
+birth agrees. Sisters born on different days stay apart; twins with similar names are
 the one case this lets through, and a reviewer can split them.
 
+A second rule: an age at identification with no date beside it is often estimated, so
+names and such an age (``AGE``, ``YEAR_RANGE``) never link automatically unless the
+father's name, the place of birth or a document agrees too; a reviewer decides.
+
 A pair *contradicts* when it would not link on its own (below ``auto_link``) and a field
-that one person keeps for life — given name, date of birth, father's name — disagrees on
-both sides. The linker never lets automatic links join two groups of records between
-which such a pair lies: a sparse record (names and birth year) that matches two
-namesakes must not make them one person.
+that one person keeps for life — given name, date of birth, father's name, sex —
+disagrees on both sides. The linker never lets automatic links join two groups of
+records between which such a pair lies: a sparse record (names and birth year) that
+matches two namesakes must not make them one person.
 
 ``complete`` weighs a record against a whole person: each field but the names is taken
 at its strongest among the person's records, so that one record's father and another's
@@ -59,19 +81,21 @@ place of birth add up.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any, Iterable, Mapping
 
-from chalicelib.domain.linkage.encoding import BloomFilter, RecordEncoding
+from chalicelib.domain.linkage.encoding import Name, RecordEncoding
 
 
 class Level(str, Enum):
     EXACT = "exact"
     CLOSE = "close"
+    ONE_LETTER = "one_letter"
     TRANSPOSED = "transposed"
     ALIAS = "alias"
     YEAR = "year"
+    AGE = "age"
     YEAR_RANGE = "year_range"
     PARTIAL = "partial"
     DISAGREE = "disagree"
@@ -91,22 +115,25 @@ ALIAS_DICE = 0.90
 
 DEFAULT_PROBABILITIES: Mapping[str, Mapping[Level, tuple[float, float]]] = {
     "given_name": {
-        Level.EXACT: (0.86, 0.012),
-        Level.CLOSE: (0.06, 0.004),
-        Level.ALIAS: (0.03, 0.003),
+        Level.EXACT: (0.82, 0.012),
+        Level.CLOSE: (0.07, 0.002),
+        Level.ONE_LETTER: (0.04, 0.0015),
+        Level.ALIAS: (0.02, 0.003),
         Level.PARTIAL: (0.03, 0.03),
-        Level.DISAGREE: (0.02, 0.951),
+        Level.DISAGREE: (0.02, 0.9515),
     },
     "family_name": {
-        Level.EXACT: (0.84, 0.008),
-        Level.CLOSE: (0.07, 0.004),
+        Level.EXACT: (0.80, 0.008),
+        Level.CLOSE: (0.08, 0.002),
+        Level.ONE_LETTER: (0.04, 0.0015),
         Level.ALIAS: (0.02, 0.002),
         Level.PARTIAL: (0.03, 0.03),
-        Level.DISAGREE: (0.04, 0.956),
+        Level.DISAGREE: (0.03, 0.9565),
     },
     "father_name": {
         Level.EXACT: (0.80, 0.015),
         Level.CLOSE: (0.08, 0.006),
+        Level.ONE_LETTER: (0.03, 0.004),
         Level.PARTIAL: (0.04, 0.04),
         Level.DISAGREE: (0.08, 0.939),
     },
@@ -115,8 +142,17 @@ DEFAULT_PROBABILITIES: Mapping[str, Mapping[Level, tuple[float, float]]] = {
         Level.TRANSPOSED: (0.03, 0.00005),
         Level.CLOSE: (0.06, 0.003),
         Level.YEAR: (0.92, 0.04),
-        Level.YEAR_RANGE: (0.90, 0.08),
-        Level.DISAGREE: (0.06, 0.90),
+        Level.AGE: (0.70, 0.045),
+        Level.YEAR_RANGE: (0.60, 0.21),
+        Level.DISAGREE: (0.03, 0.90),
+    },
+    # Two full dates that differ in year and in month or day are rarely one person's: a
+    # slip of one digit leaves the year and month, or the month and day, alike (CLOSE).
+    "birth_date|full_dates": {
+        Level.EXACT: (0.75, 0.0002),
+        Level.TRANSPOSED: (0.03, 0.00005),
+        Level.CLOSE: (0.06, 0.003),
+        Level.DISAGREE: (0.01, 0.95),
     },
     "place_of_birth": {
         Level.EXACT: (0.80, 0.04),
@@ -129,6 +165,7 @@ DEFAULT_PROBABILITIES: Mapping[str, Mapping[Level, tuple[float, float]]] = {
     "father_name|same_name": {
         Level.EXACT: (0.80, 0.03),
         Level.CLOSE: (0.08, 0.01),
+        Level.ONE_LETTER: (0.03, 0.006),
         Level.PARTIAL: (0.04, 0.04),
         Level.DISAGREE: (0.08, 0.92),
     },
@@ -140,6 +177,7 @@ DEFAULT_PROBABILITIES: Mapping[str, Mapping[Level, tuple[float, float]]] = {
     "father_name|same_family": {
         Level.EXACT: (0.80, 0.10),
         Level.CLOSE: (0.08, 0.02),
+        Level.ONE_LETTER: (0.03, 0.015),
         Level.PARTIAL: (0.04, 0.04),
         Level.DISAGREE: (0.08, 0.84),
     },
@@ -152,6 +190,19 @@ DEFAULT_PROBABILITIES: Mapping[str, Mapping[Level, tuple[float, float]]] = {
         Level.EXACT: (0.95, 0.0005),
         Level.DISAGREE: (0.40, 0.9995),
     },
+    # Given names mostly tell the sex already, so agreeing adds little; a different sex
+    # (a brother and sister named alike, Jovan / Jovana) weighs against.
+    "sex": {
+        Level.EXACT: (0.99, 0.95),
+        Level.DISAGREE: (0.01, 0.05),
+    },
+    # Most victims in a national database are its citizens: agreeing says little, a
+    # different citizenship (a Kosovo and an Albanian namesake) more. Dual citizens and
+    # records naming one of two citizenships make it disagree now and then.
+    "citizenship": {
+        Level.EXACT: (0.96, 0.80),
+        Level.DISAGREE: (0.04, 0.20),
+    },
 }
 
 
@@ -160,17 +211,19 @@ class Thresholds:
     """Scores (log2 likelihood ratios) at or above ``auto_link`` link, at or above
     ``review`` go to a reviewer, below make a new person.
 
-    ``auto_link`` = 17 needs the names plus one more independent agreement: a full date
-    of birth, a stated birth year (17.4), the father's name (17.6), or the place of birth
-    with an estimated age (19.4). Names with only an estimated age (16.3) or only a place
-    of birth (15.9) go to review. ``review`` = 13 keeps names alone (12.9: in a national
-    database, common names recur) and siblings out of the queue, which would otherwise
-    grow faster than the records. Lower auto-link thresholds find more of a person's
-    records in a small database but merge namesakes as it grows (``evaluate-linkage``
-    at 10,000 and 20,000 records shows both).
+    With the default weights, both names agreeing (with sex and citizenship) score 13.
+    ``auto_link`` = 16 needs one more independent agreement besides: a full date of
+    birth, a written birth year (17.6), the father's name (17.8) or the place of birth
+    (16.1); or a given name misspelt by a letter with the family name and the birth year
+    (16.2). Names with only an age at identification go to review whatever they score
+    (``classify``). ``review`` = 13 keeps siblings and a single name out of the queue,
+    and names alone in it. A name common in the database weighs
+    less (``NameFrequencies``): then the same evidence goes to review. Lower thresholds
+    find more of a person's records in a small database but merge namesakes as it
+    grows (``evaluate-linkage`` at 10,000 and 20,000 records shows both).
     """
 
-    auto_link: float = 17.0
+    auto_link: float = 16.0
     review: float = 13.0
 
     def __post_init__(self) -> None:
@@ -192,9 +245,13 @@ class Comparison:
     fields: tuple[FieldComparison, ...]
     score: float
     names_swapped: bool = False
+    _levels: Mapping[str, Level] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_levels", {f.field: f.level for f in self.fields})
 
     def level(self, field: str) -> Level:
-        return next(f.level for f in self.fields if f.field == field)
+        return self._levels[field]
 
     @property
     def given_names_differ(self) -> bool:
@@ -223,23 +280,32 @@ class Comparison:
         }
 
 
-def _name_level(
-    mine: BloomFilter | None,
-    theirs: BloomFilter | None,
-    my_aliases: tuple[BloomFilter, ...] = (),
-    their_aliases: tuple[BloomFilter, ...] = (),
-) -> Level:
-    """Dice of the two names; failing that, one name among the other's aliases."""
-    direct = mine.dice(theirs) if mine is not None and theirs is not None else None
-    if direct is not None and direct >= EXACT_DICE:
+def _same_spelling(mine: Name, theirs: Name) -> bool:
+    """One name is the other as written or in one of its other readings."""
+    if mine.spelling is None or theirs.spelling is None:
+        return False
+    return (mine.spelling == theirs.spelling or mine.spelling in theirs.readings
+            or theirs.spelling in mine.readings or not mine.readings.isdisjoint(theirs.readings))
+
+
+def _name_level(a: RecordEncoding, mine: str, b: RecordEncoding, theirs: str, aliases: bool = True) -> Level:
+    """Dice of two name fields (``"given"``, ``"family"``, ``"father"``) or the same
+    spelling in another reading, then one letter apart, then, with ``aliases``, one name
+    among the other's aliases."""
+    my_name, their_name = a.names[mine], b.names[theirs]
+    both_written = my_name.bloom is not None and their_name.bloom is not None
+    direct = my_name.bloom.dice(their_name.bloom) if both_written else None
+    if direct is not None and direct >= EXACT_DICE or _same_spelling(my_name, their_name):
         return Level.EXACT
     if direct is not None and direct >= CLOSE_DICE:
         return Level.CLOSE
-    if any(
-        name.dice(alias) >= ALIAS_DICE
-        for name, aliases in ((mine, their_aliases), (theirs, my_aliases))
-        if name is not None
-        for alias in aliases
+    if not my_name.neighbours.isdisjoint(their_name.neighbours):
+        return Level.ONE_LETTER
+    if aliases and (a.aliases or b.aliases) and any(
+        bloom.dice(alias) >= ALIAS_DICE
+        for bloom, others in ((my_name.bloom, b.aliases), (their_name.bloom, a.aliases))
+        if bloom is not None
+        for alias in others
     ):
         return Level.ALIAS
     if direct is None:
@@ -247,7 +313,19 @@ def _name_level(
     return Level.PARTIAL if direct >= PARTIAL_DICE else Level.DISAGREE
 
 
+MONTHS_APART_WITHIN_A_YEAR = 12
+
+
 def _birth_level(a: RecordEncoding, b: RecordEncoding) -> Level:
+    """Full dates compare day by day; otherwise the months each record allows.
+
+    When the two records place the birth within the same twelve months or so (the months
+    they allow overlap, and those allowed by one only are at most twelve: a date within
+    a written year, an age at identification that agrees with a date, two ages whose
+    identification dates are months apart), that is ``YEAR`` if both wrote the date or
+    year, ``AGE`` if one gave only an age, which may have been estimated. Otherwise
+    overlapping years are ``YEAR_RANGE``.
+    """
     if not a.birth_years or not b.birth_years:
         return Level.MISSING
     if a.birth_date is not None and b.birth_date is not None:
@@ -255,12 +333,27 @@ def _birth_level(a: RecordEncoding, b: RecordEncoding) -> Level:
             return Level.EXACT
         if a.birth_date_unordered == b.birth_date_unordered:
             return Level.TRANSPOSED
-        if a.birth_year_month == b.birth_year_month or a.birth_month_day == b.birth_month_day:
+        if a.birth_months == b.birth_months or a.birth_month_day == b.birth_month_day:
             return Level.CLOSE
         return Level.DISAGREE
     if not a.birth_years & b.birth_years:
         return Level.DISAGREE
-    return Level.YEAR if a.birth_year_stated and b.birth_year_stated else Level.YEAR_RANGE
+    shared = len(a.birth_months & b.birth_months)
+    if shared and len(a.birth_months) + len(b.birth_months) - 2 * shared <= MONTHS_APART_WITHIN_A_YEAR:
+        return Level.YEAR if a.birth_year_stated and b.birth_year_stated else Level.AGE
+    return Level.YEAR_RANGE
+
+
+def _sex_level(a: RecordEncoding, b: RecordEncoding) -> Level:
+    if a.sex is None or b.sex is None:
+        return Level.MISSING
+    return Level.EXACT if a.sex == b.sex else Level.DISAGREE
+
+
+def _citizenship_level(a: RecordEncoding, b: RecordEncoding) -> Level:
+    if not a.citizenships or not b.citizenships:
+        return Level.MISSING
+    return Level.EXACT if a.citizenships & b.citizenships else Level.DISAGREE
 
 
 def _place_level(a: RecordEncoding, b: RecordEncoding) -> Level:
@@ -269,7 +362,7 @@ def _place_level(a: RecordEncoding, b: RecordEncoding) -> Level:
     dice = a.place.dice(b.place)
     if dice >= EXACT_DICE:
         return Level.EXACT
-    return Level.CLOSE if dice >= CLOSE_DICE else Level.DISAGREE
+    return Level.CLOSE if dice >= CLOSE_DICE or a.place_neighbours & b.place_neighbours else Level.DISAGREE
 
 
 def _documents_level(a: RecordEncoding, b: RecordEncoding) -> Level:
@@ -282,8 +375,8 @@ def _documents_level(a: RecordEncoding, b: RecordEncoding) -> Level:
     return Level.MISSING
 
 
-_AGREE = frozenset({Level.EXACT, Level.CLOSE})
-_SAME_GIVEN_NAME = frozenset({Level.EXACT, Level.ALIAS})
+_AGREE = frozenset({Level.EXACT, Level.CLOSE, Level.ONE_LETTER})
+_SAME_GIVEN_NAME = frozenset({Level.EXACT, Level.CLOSE, Level.ONE_LETTER, Level.ALIAS})
 
 
 def _relatedness(given: Level, family: Level, swapped: bool) -> str:
@@ -298,8 +391,71 @@ def _relatedness(given: Level, family: Level, swapped: bool) -> str:
     return "same_family" if family_agrees else ""
 
 
-_LIFELONG_FIELDS = ("given_name", "birth_date", "father_name")
-_COMPLETED_FIELDS = frozenset({"father_name", "birth_date", "place_of_birth", "documents"})
+_NAME_AGREES = frozenset({Level.EXACT, Level.CLOSE, Level.ONE_LETTER})
+_ESTIMATED = frozenset({Level.AGE, Level.YEAR_RANGE})
+_CORROBORATING_FIELDS = ("father_name", "place_of_birth", "documents")
+_CORROBORATES = frozenset({Level.EXACT, Level.CLOSE, Level.ONE_LETTER})
+_LIFELONG_FIELDS = ("given_name", "birth_date", "father_name", "sex")
+_COMPLETED_FIELDS = frozenset({"father_name", "birth_date", "place_of_birth", "documents", "citizenship"})
+
+
+PRIOR_RECORDS = 2000
+MAX_RARITY_GAIN = 4
+ESTABLISHED_NAME_RECORDS = 2
+MISSPELLING_SHARE = 0.1
+
+
+@dataclass(frozen=True)
+class NameFrequencies:
+    """How many records write each name spelling, out of how many records.
+
+    A name that agrees is weighed by how common it is in the database (term frequency):
+    two records sharing a name few others have are likelier one person than two sharing
+    the most common one. The u-probabilities of a given or family name agreeing (exactly,
+    closely or one letter apart) are scaled by the share of records writing it, the more
+    common of the two spellings, against the default u of the table. The share is blended
+    with that default, which counts as ``PRIOR_RECORDS`` records, so that a young database
+    weighs names as the table does; a rare name weighs at most ``MAX_RARITY_GAIN`` times
+    more than the default says. Both names agreeing weigh by the share of records writing
+    the full name, blended with what the two names' shares say: namesakes are commoner
+    than the two shares multiplied, and a full name that other persons have already
+    written weighs less as the database grows.
+
+    Two spellings a letter or a few apart are two names (Driton / Dritan, Jovana / Ivana),
+    not one name misspelt, when each is held by at least ``ESTABLISHED_NAME_RECORDS``
+    records and the rarer by at least ``MISSPELLING_SHARE`` of the commoner's records (a
+    common name's misspellings recur, but far less often than the name): they compare as
+    ``PARTIAL``.
+
+    The counts must leave out the records of the two persons compared (``without``): a
+    person's own records say nothing of how common the name is among others.
+    """
+
+    records: int
+    counts: Mapping[bytes, int]
+
+    def without(self, *encodings: RecordEncoding) -> "NameFrequencies":
+        counts = dict(self.counts)
+        for encoding in encodings:
+            for spelling in encoding.name_spellings & counts.keys():
+                counts[spelling] = max(counts[spelling] - 1, 0)
+        return NameFrequencies(max(self.records - len(encodings), 0), counts)
+
+    def rarity(self, first: bytes | None, second: bytes | None, prior: float, default: float) -> float:
+        """The share of the records writing the more common of two spellings, blended
+        with ``prior``, as a multiple of ``default``."""
+        known = [self.counts[s] for s in (first, second) if s is not None and s in self.counts]
+        if not known:
+            return prior / default
+        share = (max(known) + PRIOR_RECORDS * prior) / (self.records + PRIOR_RECORDS)
+        return max(share / default, 1 / MAX_RARITY_GAIN)
+
+    def two_names(self, first: bytes | None, second: bytes | None) -> bool:
+        """Both spellings are established names, neither a misspelling of the other."""
+        if first is None or second is None:
+            return False
+        counts = sorted((self.counts.get(first, 0), self.counts.get(second, 0)))
+        return counts[0] >= max(ESTABLISHED_NAME_RECORDS, MISSPELLING_SHARE * counts[1])
 
 
 class FellegiSunter:
@@ -313,42 +469,88 @@ class FellegiSunter:
             field: {level: math.log2(m / u) for level, (m, u) in levels.items()}
             for field, levels in probabilities.items()
         }
+        self._probabilities = probabilities
+        self._weights = {
+            (field, condition): self.weights.get(f"{field}|{condition}", self.weights[field])
+            for field in {row.split("|")[0] for row in self.weights}
+            for condition in ("", "same_name", "same_family", "full_dates")
+        }
 
     def _field(self, field: str, level: Level, condition: str = "") -> FieldComparison:
-        weights = self.weights.get(f"{field}|{condition}", self.weights[field])
-        weight = 0.0 if level is Level.MISSING else weights[level]
+        weight = 0.0 if level is Level.MISSING else self._weights[field, condition][level]
         return FieldComparison(field, level, weight)
 
-    def _names(self, a: RecordEncoding, b: RecordEncoding) -> tuple[FieldComparison, FieldComparison, bool]:
-        straight = (
-            self._field("given_name", _name_level(a.given, b.given, a.aliases, b.aliases)),
-            self._field("family_name", _name_level(a.family, b.family, a.aliases, b.aliases)),
-        )
-        if a.given is None or a.family is None or b.given is None or b.family is None:
-            return straight[0], straight[1], False
-        first_pair = _name_level(a.given, b.family, a.aliases, b.aliases)
-        second_pair = _name_level(a.family, b.given, a.aliases, b.aliases)
-        crossed = min(
-            (
-                (self._field("given_name", first_pair), self._field("family_name", second_pair)),
-                (self._field("given_name", second_pair), self._field("family_name", first_pair)),
-            ),
-            key=lambda fields: fields[0].weight + fields[1].weight,
-        )
-        if crossed[0].weight + crossed[1].weight > straight[0].weight + straight[1].weight:
-            return crossed[0], crossed[1], True
-        return straight[0], straight[1], False
+    def _name_field(
+        self, field: str, a: RecordEncoding, mine: str, b: RecordEncoding, theirs: str,
+        frequencies: NameFrequencies | None,
+    ) -> FieldComparison:
+        """A given or family name field, weighed by how common the name is (NameFrequencies)."""
+        level = _name_level(a, mine, b, theirs)
+        if frequencies is None or level not in _NAME_AGREES:
+            return self._field(field, level)
+        my_spelling, their_spelling = a.names[mine].spelling, b.names[theirs].spelling
+        if level is not Level.EXACT and frequencies.two_names(my_spelling, their_spelling):
+            return self._field(field, Level.PARTIAL)
+        m, u = self._probabilities[field][level]
+        default = self._probabilities[field][Level.EXACT][1]
+        rarity = frequencies.rarity(my_spelling, their_spelling, default, default)
+        return FieldComparison(field, level, math.log2(m / (u * rarity)))
 
-    def compare(self, a: RecordEncoding, b: RecordEncoding) -> Comparison:
-        given, family, swapped = self._names(a, b)
+    def _full_name(
+        self, given: FieldComparison, family: FieldComparison, a: RecordEncoding, b: RecordEncoding,
+        frequencies: NameFrequencies,
+    ) -> tuple[FieldComparison, FieldComparison]:
+        """Both names agreeing weigh by how common the full name is, not each name alone:
+        namesakes are commoner than the two names' frequencies multiplied."""
+        (m_given, u_given), (m_family, u_family) = (
+            self._probabilities[f.field][f.level] for f in (given, family)
+        )
+        default = self._probabilities["given_name"][Level.EXACT][1] * self._probabilities["family_name"][Level.EXACT][1]
+        each_alone = m_given * m_family / 2 ** (given.weight + family.weight) / (u_given * u_family)
+        rarity = frequencies.rarity(a.full_name_spelling, b.full_name_spelling, default * each_alone, default)
+        change = (math.log2(m_given * m_family / (u_given * u_family * rarity)) - given.weight - family.weight) / 2
+        return (FieldComparison(given.field, given.level, given.weight + change),
+                FieldComparison(family.field, family.level, family.weight + change))
+
+    def _names(
+        self, a: RecordEncoding, b: RecordEncoding, frequencies: NameFrequencies | None
+    ) -> tuple[FieldComparison, FieldComparison, bool]:
+        straight = (
+            self._name_field("given_name", a, "given", b, "given", frequencies),
+            self._name_field("family_name", a, "family", b, "family", frequencies),
+        )
+        given, family, swapped = straight[0], straight[1], False
+        both_written = a.given is not None and a.family is not None and b.given is not None and b.family is not None
+        if both_written and given.level not in _NAME_AGREES and family.level not in _NAME_AGREES:
+            crossed = min(
+                (
+                    (self._name_field("given_name", a, "given", b, "family", frequencies),
+                     self._name_field("family_name", a, "family", b, "given", frequencies)),
+                    (self._name_field("given_name", a, "family", b, "given", frequencies),
+                     self._name_field("family_name", a, "given", b, "family", frequencies)),
+                ),
+                key=lambda fields: fields[0].weight + fields[1].weight,
+            )
+            swapped = crossed[0].weight + crossed[1].weight > given.weight + family.weight
+            if swapped:
+                given, family = crossed
+        if frequencies is not None and given.level in _NAME_AGREES and family.level in _NAME_AGREES:
+            given, family = self._full_name(given, family, a, b, frequencies)
+        return given, family, swapped
+
+    def compare(self, a: RecordEncoding, b: RecordEncoding, frequencies: NameFrequencies | None = None) -> Comparison:
+        """Field by field; with ``frequencies``, names weigh by how common they are."""
+        given, family, swapped = self._names(a, b, frequencies)
         condition = _relatedness(given.level, family.level, swapped)
         fields = (
             given,
             family,
-            self._field("father_name", _name_level(a.father, b.father), condition),
-            self._field("birth_date", _birth_level(a, b)),
+            self._field("father_name", _name_level(a, "father", b, "father", aliases=False), condition),
+            self._field("birth_date", _birth_level(a, b), "full_dates" if a.birth_date and b.birth_date else ""),
             self._field("place_of_birth", _place_level(a, b), condition),
             self._field("documents", _documents_level(a, b)),
+            self._field("sex", _sex_level(a, b)),
+            self._field("citizenship", _citizenship_level(a, b)),
         )
         return Comparison(fields, sum(f.weight for f in fields), swapped)
 
@@ -380,7 +582,10 @@ class FellegiSunter:
         given_names_allow = not comparison.given_names_differ or (
             birthday_agrees and not comparison.given_names_contradict
         )
-        if comparison.score >= thresholds.auto_link and (documents_agree or given_names_allow):
+        more_than_an_age = comparison.level("birth_date") not in _ESTIMATED or any(
+            comparison.level(field) in _CORROBORATES for field in _CORROBORATING_FIELDS
+        )
+        if comparison.score >= thresholds.auto_link and more_than_an_age and (documents_agree or given_names_allow):
             return Decision.LINK
         if comparison.score >= thresholds.review:
             return Decision.REVIEW
