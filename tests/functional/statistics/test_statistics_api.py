@@ -21,6 +21,7 @@ from chalicelib.services.statistics import Statistics
 from ivdb import paths
 from tests.functional.records.record_api import example_record
 from tests.functional.statistics.true_counts import persons_by
+from tests.functional.storage.emulated import table_of_its_own
 
 COORDINATOR = "mia-national-coordinator"
 COUNTS = "/statistics?group_by=sex,forms_of_exploitation&from=2025-01-01&to=2025-12-31"
@@ -121,14 +122,7 @@ class Directory:
 @pytest.fixture
 def statistics_table(aws_client: Callable[[str], Any]) -> Iterable[str]:
     dynamodb = aws_client("dynamodb")
-    name = f"ivdb-statistics-test-{uuid.uuid4().hex[:12]}"
-    dynamodb.create_table(TableName=name, BillingMode="PAY_PER_REQUEST",
-                          AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"},
-                                                {"AttributeName": "sk", "AttributeType": "S"}],
-                          KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"},
-                                     {"AttributeName": "sk", "KeyType": "RANGE"}])
-    yield name
-    dynamodb.delete_table(TableName=name)
+    yield from table_of_its_own(dynamodb, "ivdb-statistics-test")
 
 
 @pytest.fixture

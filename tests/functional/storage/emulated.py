@@ -1,9 +1,23 @@
-"""Reaching the emulated DynamoDB behind a store's back: a client that crashes on cue, and a
-partition's items as the table holds them."""
+"""Reaching the emulated DynamoDB behind a store's back: a client that crashes on cue, a
+partition's items as the table holds them, and a table of a test's own."""
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Iterator
 from typing import Any
+
+
+def table_of_its_own(dynamodb: Any, prefix: str) -> Iterator[str]:
+    """A fresh ``pk``/``sk`` table for one test, deleted after it (a fixture's body: ``yield from``)."""
+    name = f"{prefix}-{uuid.uuid4().hex[:12]}"
+    dynamodb.create_table(TableName=name, BillingMode="PAY_PER_REQUEST",
+                          AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"},
+                                                {"AttributeName": "sk", "AttributeType": "S"}],
+                          KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"},
+                                     {"AttributeName": "sk", "KeyType": "RANGE"}])
+    yield name
+    dynamodb.delete_table(TableName=name)
 
 
 class Crash(Exception):

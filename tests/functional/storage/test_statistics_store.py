@@ -34,7 +34,7 @@ from chalicelib.services import statistics as statistics_service
 from chalicelib.services.statistics import Statistics
 
 from ivdb import paths
-from tests.functional.storage.emulated import Crash, CrashingClient
+from tests.functional.storage.emulated import Crash, CrashingClient, table_of_its_own
 
 RECORD_KEY_SECRET = b"record keys of the tests"
 LEASE_EXPIRED = 3600
@@ -56,14 +56,7 @@ def catalog() -> DimensionCatalog:
 
 @pytest.fixture
 def table(dynamodb: Any) -> Iterable[str]:
-    name = f"ivdb-statistics-test-{uuid.uuid4().hex[:12]}"
-    dynamodb.create_table(TableName=name, BillingMode="PAY_PER_REQUEST",
-                          AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"},
-                                                {"AttributeName": "sk", "AttributeType": "S"}],
-                          KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"},
-                                     {"AttributeName": "sk", "KeyType": "RANGE"}])
-    yield name
-    dynamodb.delete_table(TableName=name)
+    yield from table_of_its_own(dynamodb, "ivdb-statistics-test")
 
 
 @pytest.fixture
