@@ -28,6 +28,8 @@ def run(args: argparse.Namespace) -> int:
                        dynamodb_port=args.dynamodb_port, institutions=load_institutions())
     stopping = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stopping.set())
+    # a process started in the background inherits SIGINT ignored; Ctrl-C must still stop it
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         stack.start()
     except StackError as e:
