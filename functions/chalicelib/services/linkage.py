@@ -140,7 +140,6 @@ class Linkage:
         decision = _decision_of(body)
         with self.exclusive() as unit:
             store = self.store_over(unit)
-            review = store.get_review(review_id)
             try:
                 outcome = self._linker(store).decide(review_id, decision)
             except ReviewNotFound as e:
@@ -148,10 +147,10 @@ class Linkage:
             except DecisionConflict as e:
                 raise Conflict("a reviewer decided earlier that these records are of different persons") from e
             touched = self._record_effects(unit, outcome.changes)
-            persons = {store.person_of(review.record_id), store.person_of(review.other_id)} - {None}
+            persons = {store.person_of(record_id) for record_id in outcome.record_ids} - {None}
             if touched | persons:
                 unit.add_effect(recount_persons(touched | persons))
-        for record_id in (review.record_id, review.other_id):
+        for record_id in outcome.record_ids:
             self.audit(self._event(caller, "review_decide", record_id))
         return {"review_id": review_id, "decision": decision.value,
                 "person_ids": sorted(persons)}

@@ -92,6 +92,8 @@ class DecisionOutcome:
     review_id: str
     decision: ReviewDecision
     changes: PersonChanges
+    record_ids: tuple[str, str]
+    """The reviewed pair."""
 
 
 class _Changes:
@@ -344,7 +346,7 @@ class Linker:
         changes = _Changes()
         if decision is ReviewDecision.MATCH or first_person == second_person:
             self._recluster(affected, changes)
-        return DecisionOutcome(review_id, decision, changes.freeze())
+        return DecisionOutcome(review_id, decision, changes.freeze(), (first, second))
 
     def _kept_apart(self, records: set[str], others: set[str]) -> bool:
         return any(
