@@ -18,10 +18,14 @@ CLIENT_CONFIG = {"retries": {"mode": "standard", "max_attempts": 4}, "connect_ti
 
 
 @functools.lru_cache(maxsize=1)
+def _registry_schema() -> dict[str, Any]:
+    return json.loads((get_settings().schemas_dir / "institution-registry.schema.json").read_text())
+
+
+@functools.lru_cache(maxsize=1)
 def institution_types() -> tuple[str, ...]:
     """The institution types, from the registry schema (the one list of them)."""
-    schema = json.loads((get_settings().schemas_dir / "institution-registry.schema.json").read_text())
-    return tuple(schema["$defs"]["institution_type"]["enum"])
+    return tuple(_registry_schema()["$defs"]["institution_type"]["enum"])
 
 
 @functools.lru_cache(maxsize=1)
@@ -121,10 +125,9 @@ def get_statistics() -> Any:
     keys = ProjectionKeys(naming=KmsDerivedSecret(kms, settings.statistics_key, "ivdb statistics names v1"),
                           sealing=KmsDerivedSecret(kms, settings.statistics_key, "ivdb statistics sealing v1"))
     record_key_secret = KmsDerivedSecret(kms, settings.statistics_key, "ivdb statistics record keys v1")
-    catalog = DimensionCatalog.from_schemas(
-        json.loads(settings.record_schema_path.read_text()),
-        json.loads((settings.schemas_dir / "institution-registry.schema.json").read_text()))
     records = get_records()
+    catalog = DimensionCatalog.from_schemas(
+        records.schema.schema, _registry_schema())
     return Statistics(policy=get_access_policy(), catalog=catalog,
                       store=DynamoDBProjection(dynamodb, settings.statistics_table, keys),
                       records=records,
