@@ -13,9 +13,11 @@ import os
 import shutil
 import socket
 import subprocess
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, Callable, Iterable
 
 import requests
 
@@ -73,19 +75,58 @@ class Backend:
         """Stops what this backend started."""
 
 
+class OneDynamoDBRequestAtATime:
+    """WSGI middleware that lets one DynamoDB request through at a time.
+
+    moto applies a transaction's conditions and writes without a lock, and undoes a
+    cancelled one by restoring a copy of the table: two concurrent requests could both
+    pass the same condition, or one could undo the other's write. DynamoDB isolates them,
+    and the records' versions and the audit chain rely on it. Other services stay
+    concurrent, so that a long poll of a queue blocks nothing.
+    """
+
+    def __init__(self, app: Callable[..., Iterable[bytes]]) -> None:
+        self._app = app
+        self._lock = threading.Lock()
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        if not environ.get("HTTP_X_AMZ_TARGET", "").startswith("DynamoDB"):
+            return self._app(environ, start_response)
+        with self._lock:
+            return list(self._app(environ, start_response))
+
+
+class EmbeddedAwsServer:
+    """moto's server on a thread of this process, with DynamoDB requests isolated."""
+
+    def __init__(self, port: int) -> None:
+        from moto.server import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
+        from werkzeug.serving import make_server
+
+        app = OneDynamoDBRequestAtATime(DomainDispatcherApplication(create_backend_app))
+        self._server = make_server("127.0.0.1", port, app, threaded=True, request_handler=MotoRequestHandler)
+        self._thread = threading.Thread(target=self._server.serve_forever, name="aws-emulator", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._thread.join()
+        self._server.server_close()
+
+
 class EmbeddedBackend(Backend):
     def __init__(self, aws_port: int) -> None:
         super().__init__("embedded", f"http://127.0.0.1:{aws_port}")
         self._aws_port = aws_port
-        self._server = None
+        self._server: EmbeddedAwsServer | None = None
 
     def start(self) -> None:
         os.environ.setdefault("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
         logging.getLogger("werkzeug").setLevel(logging.WARNING)
-        from moto.server import ThreadedMotoServer
-
         ensure_port_free(self._aws_port, "AWS emulator")
-        self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=self._aws_port, verbose=False)
+        self._server = EmbeddedAwsServer(self._aws_port)
         self._server.start()
         wait_until_listening(self._aws_port, 10, "the AWS emulator")
         requests.post(f"{self.default}/moto-api/reset", timeout=10).raise_for_status()

@@ -214,9 +214,7 @@ class DynamoDBRecordStore:
             # The head names the newest record change, and verification finds those by their action.
             raise ValueError(f"the audited action {event.action!r} does not match the writes that go with it")
         for attempt in range(CHAIN_RETRIES):
-            if self._newest is None:
-                self._newest = self._newest_entry()
-            sequence, previous_mac = self._newest
+            sequence, previous_mac = self._newest = self._newest or self._newest_entry()
             entry = seal(event, sequence + 1, previous_mac, self._audit_mac)
             try:
                 if writes is None:
