@@ -9,7 +9,13 @@ ARBER = {"given_name": "Arbër", "family_name": "Krasniqi", "birth_year": 2007}
 
 
 def keys(identity, statistical=None):
+    """The blocks a record joins."""
     return set(Encoder(KEY).encode(identity, statistical or {}).block_keys)
+
+
+def searched(identity, statistical=None):
+    """The blocks whose members a record is compared with."""
+    return set(Encoder(KEY).encode(identity, statistical or {}).search_keys)
 
 
 def specific(identity, statistical=None):
@@ -40,6 +46,23 @@ def test_a_changed_family_name_meets_through_given_name_father_and_year():
 def test_an_estimated_age_meets_a_stated_year():
     assert specific(ARBER) & specific({"given_name": "Arber", "family_name": "Krasniqi"},
                                       {"age_at_identification": 17, "identification_date": "2024-09-01"})
+
+
+def test_an_estimated_age_a_year_off_meets_a_stated_year():
+    a_year_off = {"age_at_identification": 16, "identification_date": "2025-03-01"}
+    assert specific(ARBER) & specific({"given_name": "Arber", "family_name": "Krasniqi"}, a_year_off)
+
+
+def test_a_record_without_a_year_meets_one_with_a_year_whichever_comes_first():
+    no_year = {"given_name": "Arber", "family_name": "Krasniqi"}
+    assert searched(no_year) & keys(ARBER)
+    assert searched(ARBER) & keys(no_year)
+
+
+def test_a_record_with_a_year_is_not_compared_with_every_namesake():
+    born_elsewhen = {**ARBER, "birth_year": 1994}
+    assert not searched(ARBER) & keys(born_elsewhen)
+    assert not searched(born_elsewhen) & keys(ARBER)
 
 
 def test_different_persons_born_the_same_year_do_not_share_a_specific_block():

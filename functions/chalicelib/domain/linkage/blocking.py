@@ -6,8 +6,8 @@ or missing field does not hide a true match:
 ==========================  ==========================================================
 key                         what it survives
 ==========================  ==========================================================
-names + birth year          swapped given and family names, spelling variants, and one
-                            typo in either name (see below)
+names + birth year          swapped given and family names, spelling variants, one
+                            typo in either name (see below), an estimated age a year off
 names + father              an unknown or wrong birth year; one typo in either name
 one name + father + year    a misspelt or changed (marriage) other name
 one name + date of birth    the same, when both dates are full (day and month in
@@ -15,7 +15,7 @@ one name + date of birth    the same, when both dates are full (day and month in
 initials + date of birth    typos in both names, when both dates are full
 alias + family + year       a nickname in ``other_names`` or used as the given name
 document number             everything else
-names only (broad)          a record without a birth year or father
+names, no year (broad)      a birth year unknown on one side
 ==========================  ==========================================================
 
 Names enter as order-free skeletons (normalise.skeleton), so swapped given and family
@@ -24,16 +24,24 @@ changes the skeleton, so the keys built on both names are also made for every sk
 with one consonant of one name left out ("one-deletion neighbourhood"): two spellings one
 substitution, insertion, deletion or swap of neighbours apart share one of these.
 
-A record is compared only with the members of its blocks, and the store returns at most
-``max_block_size`` members per block (the most recently added; ``BROAD_BLOCK_SIZE`` for
-the names-only block). The work per record is therefore bounded by the number of keys
-times these caps, whatever the size of the database. A specific block only reaches its
-cap for a very common name with a very common father's name and birth year; the
-record's other keys still find its match.
+A record without a birth year shares none of the year keys, and perhaps no father. So
+every record with both names joins a broad names-only block, which records without a
+year search; and records without a year also join a names-and-no-year block, which
+every record searches. A record with a year thus never searches the names-only block,
+which grows with every namesake in the database, only the block of the rarer records
+that lack a year (``BlockKeys``: the blocks a record joins are not all those it searches).
+
+A record is compared only with the members of the blocks it searches, and the store
+returns at most ``max_block_size`` members per block (the most recently added;
+``BROAD_BLOCK_SIZE`` for the two broad blocks). The work per record is therefore bounded
+by the number of keys times these caps, whatever the size of the database. A specific
+block only reaches its cap for a very common name with a very common father's name and
+birth year; the record's other keys still find its match.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Callable, Iterable
 
 from chalicelib.domain.linkage.normalise import BirthDate, name_skeleton, skeleton
@@ -46,6 +54,14 @@ MAX_WORDS_SHORTENED = 2
 MAX_LETTERS_SHORTENED = 8
 
 Keyer = Callable[[str, str], str]
+
+
+@dataclass(frozen=True)
+class BlockKeys:
+    """The blocks a record is a member of, and those whose members it is compared with."""
+
+    joined: tuple[str, ...]
+    searched: tuple[str, ...]
 
 
 def _pair(first: str, second: str) -> str:
@@ -92,26 +108,38 @@ def block_keys(
     birth: BirthDate | None,
     document_numbers: Iterable[str],
     keyer: Keyer,
-) -> tuple[str, ...]:
+) -> BlockKeys:
     """Keyed blocking keys of one record; ``keyer(purpose, value)`` makes each one secret.
 
-    Every key but one combines at least three features (names and a year, names and
+    Every specific key combines at least three features (names and a year, names and
     father, one name with father and year, one name with the date of birth, initials with
-    the date of birth) so that its block stays small as the database grows. The names-only
-    key is broad: it is marked (``b-``, which reveals nothing else) and only its most
-    recent members are compared.
+    the date of birth) so that its block stays small as the database grows. The two broad
+    keys (names only, names without a year) are marked (``b-``, which reveals nothing
+    else) and only their most recent members are compared; see the module docstring for
+    who joins and who searches them.
     """
     given_skeleton, family_skeleton = name_skeleton(given), name_skeleton(family)
     father_skeleton = name_skeleton(father)
     names = [s for s in (given_skeleton, family_skeleton) if s]
     years = list(birth.years) if birth else []
+    possible_years = list(birth.possible_years) if birth else []
     specific: list[tuple[str, str]] = []
-    broad: list[tuple[str, str]] = []
+    joined_broad: list[tuple[str, str]] = []
+    searched_broad: list[tuple[str, str]] = []
 
     if given_skeleton and family_skeleton:
-        broad.append(("names", _pair(given_skeleton, family_skeleton)))
+        both_names = _pair(given_skeleton, family_skeleton)
+        names_only, names_without_year = ("names", both_names), ("names+no-year", both_names)
+        joined_broad.append(names_only)
+        if years:
+            searched_broad.append(names_without_year)
+        else:
+            joined_broad.append(names_without_year)
+            searched_broad.extend((names_only, names_without_year))
         for full_name in sorted(_typo_tolerant_names(given, family)):
-            specific.extend(("names+year", f"{full_name}|{year}") for year in years)
+            # An estimated age may be a year off: the names as written also meet the years beside it.
+            name_years = possible_years if full_name == both_names else years
+            specific.extend(("names+year", f"{full_name}|{year}") for year in name_years)
             if father_skeleton:
                 specific.append(("names+father", f"{full_name}|{father_skeleton}"))
     if family_skeleton:
@@ -128,5 +156,8 @@ def block_keys(
     specific.extend(("document", number) for number in document_numbers)
 
     keys = [keyer(purpose, value) for purpose, value in specific]
-    keys += [BROAD_PREFIX + keyer(purpose, value) for purpose, value in broad]
-    return tuple(dict.fromkeys(keys))
+
+    def with_broad(broad: list[tuple[str, str]]) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(keys + [BROAD_PREFIX + keyer(purpose, value) for purpose, value in broad]))
+
+    return BlockKeys(with_broad(joined_broad), with_broad(searched_broad))

@@ -204,7 +204,7 @@ class Linker:
         among records other than the new one and the candidate person's own
         (scoring.NameFrequencies): one read of the counts for all candidates."""
         candidate_ids: dict[str, None] = {}
-        for key in encoded.block_keys:
+        for key in encoded.search_keys:
             candidate_ids.update(dict.fromkeys(self.store.block_members(key, block_limit(key, self.max_block_size))))
         candidate_ids.pop(record_id, None)
         candidates = self.store.get_encodings(candidate_ids)

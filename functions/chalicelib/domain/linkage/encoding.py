@@ -290,9 +290,13 @@ _FIELD_TAGS = {name: tag for tag, name in enumerate(_FIELD_NAMES)}
 
 @dataclass(frozen=True)
 class EncodedRecord:
+    """A record's encoding, the blocks it joins (``block_keys``, stored with it) and the
+    blocks whose members it is compared with (``search_keys``, see blocking.BlockKeys)."""
+
     encoding: RecordEncoding
     block_keys: tuple[str, ...]
     digest: str = field(default="")
+    search_keys: tuple[str, ...] = ()
 
 
 class Encoder:
@@ -389,7 +393,7 @@ class Encoder:
             **self._birth_tokens(birth),
         )
         keys = block_keys(given, family, father, aliases, birth, [n for _, n in documents], self.block_key)
-        return EncodedRecord(encoding, keys, encoding.digest())
+        return EncodedRecord(encoding, keys.joined, encoding.digest(), keys.searched)
 
     @staticmethod
     def _alias_keys(other_names: Any, given: tuple[str, ...]) -> tuple[str, ...]:
