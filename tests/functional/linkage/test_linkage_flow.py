@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import random
 import uuid
+from datetime import date
 from typing import Any
 
 import pytest
@@ -30,10 +31,11 @@ def identity_of_someone(seed: int | None = None) -> dict[str, Any]:
             "birth_year": year, "place_of_birth": "Prizren"}
 
 
-def record_about(identity: dict[str, Any], born: int | None = None) -> dict[str, Any]:
-    """A record about someone identified in 2025, their age told by their year of birth."""
+def record_about(identity: dict[str, Any]) -> dict[str, Any]:
+    """A record about someone identified in 2025, their age told by their year of birth if known."""
     record = example_record("albanian", identity=identity)
-    record["statistical"]["age_at_identification"] = 2025 - (born or identity["birth_year"])
+    if "birth_year" in identity:
+        record["statistical"]["age_at_identification"] = 2025 - identity["birth_year"]
     return record
 
 
@@ -144,10 +146,16 @@ def test_a_record_changed_to_another_person_moves_to_a_person_of_its_own(police)
 
 
 def uncertain_pair(police: Api, ngo: Api) -> tuple[str, str]:
-    """Two records that agree on names and an estimated age and say nothing else: for a reviewer to decide."""
+    """Two records that agree on names, one giving only an age a year off (an estimate), and say
+    nothing else: for a reviewer to decide."""
     someone = identity_of_someone()
     sparse = {name: someone[name] for name in ("given_name", "family_name")}
-    first, second = police.submit(record_about(someone)), ngo.submit(record_about(sparse, born=someone["birth_year"]))
+    estimated = record_about(sparse)
+    identified = date.fromisoformat(estimated["statistical"]["identification_date"])
+    born = date.fromisoformat(someone["date_of_birth"])
+    true_age = identified.year - born.year - ((identified.month, identified.day) < (born.month, born.day))
+    estimated["statistical"]["age_at_identification"] = true_age - 1
+    first, second = police.submit(record_about(someone)), ngo.submit(estimated)
     link(first, second)
     return first, second
 

@@ -75,13 +75,28 @@ def test_ages_at_identifications_months_apart_place_the_birth_within_a_year():
                    AGED_17).level("birth_date") is Level.YEAR
 
 
-def test_names_and_an_age_that_may_be_estimated_never_link_without_more():
+def test_names_and_an_age_that_agrees_link_but_an_age_a_year_off_needs_more():
     names = {"given_name": "Arbër", "family_name": "Krasniqi"}
-    comparison = compare(ARBER, names, second_stats=AGED_17)
-    assert comparison.level("birth_date") is Level.AGE
-    assert comparison.score >= Thresholds().auto_link
-    assert decide(comparison) is Decision.REVIEW
-    assert decide(compare(ARBER, {**names, "place_of_birth": "Prizren"}, second_stats=AGED_17)) is Decision.LINK
+    agreeing = compare(ARBER, names, second_stats=AGED_17)
+    assert agreeing.level("birth_date") is Level.AGE
+    assert decide(agreeing) is Decision.LINK
+
+    a_year_off = compare(ARBER, names, second_stats=A_YEAR_OFF)
+    assert a_year_off.level("birth_date") is Level.YEAR_RANGE
+    assert decide(a_year_off) is Decision.REVIEW
+    assert decide(compare(ARBER, {**names, "place_of_birth": "Prizren", "father_name": "Ilir"},
+                          second_stats=A_YEAR_OFF)) is Decision.LINK
+
+
+def test_a_larger_database_asks_more_evidence_of_a_link():
+    thresholds = Thresholds()
+    assert thresholds.for_database(thresholds.reference_records) == thresholds
+    grown = thresholds.for_database(4 * thresholds.reference_records)
+    assert (grown.auto_link, grown.review) == (thresholds.auto_link + 2, thresholds.review + 2)
+    written = {"given_name": "Arbër", "family_name": "Krasniqi", "birth_year": 2007}
+    names_and_year = compare(written, {**written, "given_name": "Arber"})
+    assert FellegiSunter().classify(names_and_year, thresholds) is Decision.LINK
+    assert FellegiSunter().classify(names_and_year, grown) is Decision.REVIEW
 
 
 def test_an_estimated_age_a_year_off_is_weak_evidence_not_a_contradiction():

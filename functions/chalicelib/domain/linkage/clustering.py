@@ -215,7 +215,7 @@ class Linker:
             same_person = [candidates[r] for r, p in persons.items() if p == persons[other_id] and r != other_id]
             others = frequencies.without(encoded.encoding, theirs, *same_person)
             comparison = self.model.compare(encoded.encoding, theirs, others)
-            scored.append((other_id, comparison, self.model.classify(comparison, self.thresholds)))
+            scored.append((other_id, comparison, self.model.classify(comparison, self._thresholds(frequencies))))
         scored.sort(key=lambda item: -item[1].score)
         return self._with_whole_persons(record_id, encoded, scored, persons)
 
@@ -250,10 +250,11 @@ class Linker:
             frequencies = frequencies.without(encoded.encoding, *encodings.values())
             others = [self.model.compare(encoded.encoding, theirs, frequencies)
                       for member, theirs in encodings.items() if member != best_id]
-            if any(self.model.contradicts(other, self.thresholds) for other in others):
+            thresholds = self._thresholds(frequencies)
+            if any(self.model.contradicts(other, thresholds) for other in others):
                 continue
             whole = self.model.complete(best, others)
-            if self.model.classify(whole, self.thresholds) is Decision.LINK:
+            if self.model.classify(whole, thresholds) is Decision.LINK:
                 completed[best_id] = whole
         if not completed:
             return scored
@@ -263,6 +264,10 @@ class Linker:
         ]
         rescored.sort(key=lambda item: -item[1].score)
         return rescored
+
+    def _thresholds(self, frequencies: NameFrequencies) -> Thresholds:
+        """The thresholds for the database's size, which the name counts carry (one read)."""
+        return self.thresholds.for_database(frequencies.records)
 
     def _frequencies(self, encodings: Iterable[RecordEncoding]) -> NameFrequencies:
         """How common the names of these encodings are in the store (one read)."""
@@ -390,7 +395,7 @@ class Linker:
             comparison = self.model.compare(
                 encodings[first], encodings[second], frequencies.without(encodings[first], encodings[second])
             )
-            return self.model.contradicts(comparison, self.thresholds)
+            return self.model.contradicts(comparison, self._thresholds(frequencies))
 
         return contradicts
 

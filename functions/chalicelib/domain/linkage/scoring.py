@@ -63,9 +63,11 @@ that are merely similar (``PARTIAL``: a typo in a short name) when the whole dat
 birth agrees. Sisters born on different days stay apart; twins with similar names are
 the one case this lets through, and a reviewer can split them.
 
-A second rule: an age at identification with no date beside it is often estimated, so
-names and such an age (``AGE``, ``YEAR_RANGE``) never link automatically unless the
-father's name, the place of birth or a document agrees too; a reviewer decides.
+A second rule: an age at identification with no date beside it is often estimated. When
+it places the birth a year away from the other record's (``YEAR_RANGE``), names and that
+age never link automatically unless the father's name, the place of birth or a document
+agrees too; a reviewer decides. An age that agrees (``AGE``) weighs less than a written
+year, and links when the names are rare enough.
 
 A pair *contradicts* when it would not link on its own (below ``auto_link``) and a field
 that one person keeps for life — given name, date of birth, father's name, sex —
@@ -215,20 +217,34 @@ class Thresholds:
     ``auto_link`` = 16 needs one more independent agreement besides: a full date of
     birth, a written birth year (17.6), the father's name (17.8) or the place of birth
     (16.1); or a given name misspelt by a letter with the family name and the birth year
-    (16.2). Names with only an age at identification go to review whatever they score
-    (``classify``). ``review`` = 13 keeps siblings and a single name out of the queue,
-    and names alone in it. A name common in the database weighs
-    less (``NameFrequencies``): then the same evidence goes to review. Lower thresholds
-    find more of a person's records in a small database but merge namesakes as it
-    grows (``evaluate-linkage`` at 10,000 and 20,000 records shows both).
+    (16.2); or an agreeing age at identification (17.0). Names with an age a year off go
+    to review whatever they score (``classify``). ``review`` = 13 keeps siblings and a
+    single name out of the queue, and names alone in it. A name common in the database
+    weighs less (``NameFrequencies``): then the same evidence goes to review.
+
+    Both thresholds rise by log2(records / ``reference_records``) once the database holds
+    more records than that (``for_database``). The weights are likelihood ratios; the
+    prior odds that two records are one person fall as one over the number of records,
+    so as the database grows more namesakes share a name and a birth year, and the same
+    evidence must buy less. Below the reference the thresholds stay as they are, so that
+    a young database is not linked on names alone. ``evaluate-linkage`` at 10,000 and
+    50,000 records shows the effect.
     """
 
     auto_link: float = 16.0
     review: float = 13.0
+    reference_records: int = 10_000
 
     def __post_init__(self) -> None:
         if self.review > self.auto_link:
             raise ValueError("the review threshold must not exceed the auto-link threshold")
+
+    def for_database(self, records: int) -> "Thresholds":
+        """The thresholds for a database of ``records`` records (see the class docstring)."""
+        if records <= self.reference_records:
+            return self
+        rise = math.log2(records / self.reference_records)
+        return Thresholds(self.auto_link + rise, self.review + rise, self.reference_records)
 
 
 @dataclass(frozen=True)
@@ -392,7 +408,7 @@ def _relatedness(given: Level, family: Level, swapped: bool) -> str:
 
 
 _NAME_AGREES = frozenset({Level.EXACT, Level.CLOSE, Level.ONE_LETTER})
-_ESTIMATED = frozenset({Level.AGE, Level.YEAR_RANGE})
+_AGE_A_YEAR_OFF = Level.YEAR_RANGE
 _CORROBORATING_FIELDS = ("father_name", "place_of_birth", "documents")
 _CORROBORATES = frozenset({Level.EXACT, Level.CLOSE, Level.ONE_LETTER})
 _LIFELONG_FIELDS = ("given_name", "birth_date", "father_name", "sex")
@@ -582,10 +598,10 @@ class FellegiSunter:
         given_names_allow = not comparison.given_names_differ or (
             birthday_agrees and not comparison.given_names_contradict
         )
-        more_than_an_age = comparison.level("birth_date") not in _ESTIMATED or any(
+        birth_allows = comparison.level("birth_date") is not _AGE_A_YEAR_OFF or any(
             comparison.level(field) in _CORROBORATES for field in _CORROBORATING_FIELDS
         )
-        if comparison.score >= thresholds.auto_link and more_than_an_age and (documents_agree or given_names_allow):
+        if comparison.score >= thresholds.auto_link and birth_allows and (documents_agree or given_names_allow):
             return Decision.LINK
         if comparison.score >= thresholds.review:
             return Decision.REVIEW
