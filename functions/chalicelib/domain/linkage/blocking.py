@@ -15,7 +15,7 @@ one name + date of birth    the same, when both dates are full (day and month in
 initials + date of birth    typos in both names, when both dates are full
 alias + family + year       a nickname in ``other_names`` or used as the given name
 document number             everything else
-names, no year (broad)      a birth year unknown on one side
+names only (two, broad)     a birth year unknown on one side (see below)
 ==========================  ==========================================================
 
 Names enter as order-free skeletons (normalise.skeleton), so swapped given and family
