@@ -52,7 +52,7 @@ THREE_INSTITUTIONS, KEPT_APART, WITHDRAWN, MERGED, REPEATED = (date(2019, month,
 
 def identified(identity: dict[str, Any], on: date, born: int | None = None, **statistical: Any) -> dict[str, Any]:
     """A record about someone identified on that day, their age told by their year of birth."""
-    record = record_about(identity, born)
+    record = record_about(identity)
     record["statistical"].update(identification_date=on.isoformat(),
                                  age_at_identification=on.year - (born or identity["birth_year"]), **statistical)
     return record
