@@ -217,3 +217,20 @@ def test_later_records_of_two_sisters_each_join_their_own_person(linker):
                                                                    "identification_date": "2025-03-01"})
     assert swapped.person_id == arber.person_id
     assert sister.person_id == drita.person_id != arber.person_id
+
+
+def test_a_record_is_compared_with_a_bounded_number_of_candidates_those_sharing_most_blocks_first():
+    # GIVEN a person's record, then namesakes born the same year, in a linker that compares at most two
+    clock = itertools.count()
+    linker = Linker(InMemoryLinkageStore(), Encoder(b"c" * 32), Thresholds(), max_candidates=2,
+                    clock=lambda: next(clock))
+    own = link(linker, "kp-1", ARBER)
+    for index, father in enumerate(("Agim", "Besnik", "Driton", "Fatmir")):
+        link(linker, f"namesake-{index}", {**NAMES, "birth_year": 2007, "father_name": father})
+
+    # WHEN another record of the person arrives, sharing blocks with all five
+    outcome = link(linker, "ngo-2", POLICE_ARBER)
+
+    # THEN only two are compared, and the person's own record, which shares the most blocks, is among them
+    assert outcome.candidates == 2
+    assert outcome.person_id == own.person_id

@@ -33,10 +33,13 @@ that lack a year (``BlockKeys``: the blocks a record joins are not all those it 
 
 A record is compared only with the members of the blocks it searches, and the store
 returns at most ``max_block_size`` members per block (the most recently added;
-``BROAD_BLOCK_SIZE`` for the two broad blocks). The work per record is therefore bounded
-by the number of keys times these caps, whatever the size of the database. A specific
-block only reaches its cap for a very common name with a very common father's name and
-birth year; the record's other keys still find its match.
+``BROAD_BLOCK_SIZE`` for the two broad blocks). Of those, at most
+``DEFAULT_MAX_CANDIDATES`` are compared: the ones that share the most blocks with the
+record, since the same person shares names, year, father and date keys where a namesake
+shares only some. The comparisons per record are therefore bounded whatever the size of
+the database. Blocks grow with the namesakes a database holds (a name and a birth year
+many persons share), and only then does the bound cut in; a record that meets more
+namesakes than that cannot be told from them on those fields anyway.
 """
 
 from __future__ import annotations
@@ -47,6 +50,7 @@ from typing import Callable, Iterable
 from chalicelib.domain.linkage.normalise import BirthDate, name_skeleton, skeleton
 
 DEFAULT_MAX_BLOCK_SIZE = 100
+DEFAULT_MAX_CANDIDATES = 16
 BROAD_BLOCK_SIZE = 10
 BROAD_PREFIX = "b-"
 MIN_SKELETON_TO_SHORTEN = 3

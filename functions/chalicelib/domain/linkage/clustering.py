@@ -23,13 +23,14 @@ statistics projection can follow.
 from __future__ import annotations
 
 import itertools
+from collections import Counter
 import time
 import uuid
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any, Callable, Iterable, Mapping
 
-from chalicelib.domain.linkage.blocking import DEFAULT_MAX_BLOCK_SIZE, block_limit
+from chalicelib.domain.linkage.blocking import DEFAULT_MAX_BLOCK_SIZE, DEFAULT_MAX_CANDIDATES, block_limit
 from chalicelib.domain.linkage.encoding import EncodedRecord, Encoder, RecordEncoding
 from chalicelib.domain.linkage.scoring import Comparison, Decision, FellegiSunter, NameFrequencies, Thresholds
 from chalicelib.domain.linkage.store import (
@@ -152,6 +153,7 @@ class Linker:
         thresholds: Thresholds = Thresholds(),
         model: FellegiSunter | None = None,
         max_block_size: int = DEFAULT_MAX_BLOCK_SIZE,
+        max_candidates: int = DEFAULT_MAX_CANDIDATES,
         new_id: Callable[[], str] = lambda: str(uuid.uuid4()),
         clock: Callable[[], int] = time.time_ns,
     ) -> None:
@@ -160,6 +162,7 @@ class Linker:
         self.thresholds = thresholds
         self.model = model or FellegiSunter()
         self.max_block_size = max_block_size
+        self.max_candidates = max_candidates
         self._new_id = new_id
         self._clock = clock
 
@@ -200,14 +203,15 @@ class Linker:
         )
 
     def _score_candidates(self, record_id: str, encoded: EncodedRecord) -> list[tuple[str, Comparison, Decision]]:
-        """The new record against its blocks' members. Names weigh by how common they are
-        among records other than the new one and the candidate person's own
+        """The new record against those of its blocks' members that share the most blocks
+        with it, at most ``max_candidates`` (blocking.py). Names weigh by how common they
+        are among records other than the new one and the candidate person's own
         (scoring.NameFrequencies): one read of the counts for all candidates."""
-        candidate_ids: dict[str, None] = {}
+        shared_blocks: Counter[str] = Counter()
         for key in encoded.search_keys:
-            candidate_ids.update(dict.fromkeys(self.store.block_members(key, block_limit(key, self.max_block_size))))
-        candidate_ids.pop(record_id, None)
-        candidates = self.store.get_encodings(candidate_ids)
+            shared_blocks.update(self.store.block_members(key, block_limit(key, self.max_block_size)))
+        shared_blocks.pop(record_id, None)
+        candidates = self.store.get_encodings([other_id for other_id, _ in shared_blocks.most_common(self.max_candidates)])
         persons = {other_id: self.store.person_of(other_id) for other_id in candidates}
         frequencies = self._frequencies([encoded.encoding, *candidates.values()])
         scored = []
