@@ -9,11 +9,11 @@ per read, stored bytes per record, and the cold start of a new process against t
 emulator: from the interpreter's start to the answer of its first request, handed to the
 app as Lambda hands it an API Gateway event.
 
-moto's server copies every table a TransactWriteItems touches (the records table with its
-whole stream), so the emulator's share of a submit grows with the tables: the "outside AWS
-calls" columns do not. moto also keeps every model instance it makes for its dashboard,
-those copies included; the benchmark lets them go between requests, or 1,000 records
-would need gigabytes, and garbage collection over them would stall the app's requests too.
+The embedded emulator's transactions copy no table (`ivdb/local/transactions.py`), so the
+emulator's share of a submit no longer grows with the tables. moto keeps every model
+instance it makes for its dashboard, the item copies a transaction keeps for its undo
+included; the benchmark lets them go between requests, or garbage collection over them
+would stall the app's requests.
 
     python benchmarks/records.py [--records N]
 """
@@ -299,9 +299,9 @@ class Bench:
 
 
 def forget_emulator_copies() -> None:
-    """Drops moto's dashboard references to DynamoDB model instances, among them the table
-    copies each TransactWriteItems makes in case it must roll back, which nothing else holds.
-    The tables themselves are held by their backend and stay as they are."""
+    """Drops moto's dashboard references to DynamoDB model instances, among them the item
+    copies each TransactWriteItems keeps in case it must undo a write, which nothing else
+    holds. The tables and their items are held by their backend and stay as they are."""
     from moto.core.model_instances import model_data
 
     for model in model_data["dynamodb"].values():

@@ -15,6 +15,7 @@ import socket
 import subprocess
 import threading
 import time
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable
@@ -78,9 +79,9 @@ class Backend:
 class OneDynamoDBRequestAtATime:
     """WSGI middleware that lets one DynamoDB request through at a time.
 
-    moto applies a transaction's conditions and writes without a lock, and undoes a
-    cancelled one by restoring a copy of the table: two concurrent requests could both
-    pass the same condition, or one could undo the other's write. DynamoDB isolates them,
+    moto checks a transaction's conditions and then writes, without a lock: two concurrent
+    requests could both pass the same condition, or one could undo the other's write when
+    it is cancelled. DynamoDB isolates them,
     and the records' versions and the audit chain rely on it. Other services stay
     concurrent, so that a long poll of a queue blocks nothing.
     """
@@ -97,7 +98,8 @@ class OneDynamoDBRequestAtATime:
 
 
 class EmbeddedAwsServer:
-    """moto's server on a thread of this process, with DynamoDB requests isolated."""
+    """moto's server on a thread of this process, with DynamoDB requests isolated and
+    transactions that check before they write (see `ivdb.local.transactions`)."""
 
     def __init__(self, port: int) -> None:
         from moto.server import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
@@ -106,14 +108,19 @@ class EmbeddedAwsServer:
         app = OneDynamoDBRequestAtATime(DomainDispatcherApplication(create_backend_app))
         self._server = make_server("127.0.0.1", port, app, threaded=True, request_handler=MotoRequestHandler)
         self._thread = threading.Thread(target=self._server.serve_forever, name="aws-emulator", daemon=True)
+        self._patches = ExitStack()
 
     def start(self) -> None:
+        from ivdb.local.transactions import checked_before_written
+
+        self._patches.enter_context(checked_before_written())
         self._thread.start()
 
     def stop(self) -> None:
         self._server.shutdown()
         self._thread.join()
         self._server.server_close()
+        self._patches.close()
 
 
 class EmbeddedBackend(Backend):

@@ -740,13 +740,13 @@ def requests_to_link_one_record_among(others: int, stores: DynamoDBStores, prefi
     for start in range(0, others, 50):
         with stores.unit() as store:
             for index in range(start, min(start + 50, others)):
-                record_id, person_id = f"{prefix}-{others}-other-{index}", str(uuid.uuid4())
+                record_id, person_id = f"{prefix}-{others}-{index}", str(uuid.uuid4())
                 store.save_record(record_id, encoder.encode(someone_else(rng), {}))
                 store.create_person(person_id, index)
                 store.assign(record_id, person_id)
     counting = CountingClient(stores.client)
     with stores.unit(counting) as store:
-        Linker(store, Encoder(secret)).link(f"{prefix}-{others}-arber", ARBER, {})
+        Linker(store, Encoder(secret)).link(f"{prefix}-{others}-new", ARBER, {})
     return counting.calls
 
 
