@@ -81,9 +81,8 @@ class OneDynamoDBRequestAtATime:
 
     moto checks a transaction's conditions and then writes, without a lock: two concurrent
     requests could both pass the same condition, or one could undo the other's write when
-    it is cancelled. DynamoDB isolates them,
-    and the records' versions and the audit chain rely on it. Other services stay
-    concurrent, so that a long poll of a queue blocks nothing.
+    it is cancelled. DynamoDB isolates them, and the records' versions and the audit chain
+    rely on it. Other services stay concurrent, so that a long poll of a queue blocks nothing.
     """
 
     def __init__(self, app: Callable[..., Iterable[bytes]]) -> None:

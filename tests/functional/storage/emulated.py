@@ -8,14 +8,15 @@ from collections.abc import Iterator
 from typing import Any
 
 
-def table_of_its_own(dynamodb: Any, prefix: str) -> Iterator[str]:
-    """A fresh ``pk``/``sk`` table for one test, deleted after it (a fixture's body: ``yield from``)."""
+def table_of_its_own(dynamodb: Any, prefix: str, **properties: Any) -> Iterator[str]:
+    """A fresh ``pk``/``sk`` table for one test, with any further CreateTable `properties`,
+    deleted after it (a fixture's body: ``yield from``)."""
     name = f"{prefix}-{uuid.uuid4().hex[:12]}"
     dynamodb.create_table(TableName=name, BillingMode="PAY_PER_REQUEST",
                           AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"},
                                                 {"AttributeName": "sk", "AttributeType": "S"}],
                           KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"},
-                                     {"AttributeName": "sk", "KeyType": "RANGE"}])
+                                     {"AttributeName": "sk", "KeyType": "RANGE"}], **properties)
     yield name
     dynamodb.delete_table(TableName=name)
 

@@ -4,26 +4,25 @@ undone, item and stream record alike."""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
 
+from tests.functional.storage.emulated import table_of_its_own
+
 
 @pytest.fixture
 def table(dynamodb: Any) -> Iterator[str]:
-    """A ``pk``/``sk`` table with a stream, as the records table has."""
-    name = f"transactions-{uuid.uuid4().hex[:12]}"
-    dynamodb.create_table(TableName=name, BillingMode="PAY_PER_REQUEST",
-                          AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"},
-                                                {"AttributeName": "sk", "AttributeType": "S"}],
-                          KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"},
-                                     {"AttributeName": "sk", "KeyType": "RANGE"}],
-                          StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"})
-    yield name
-    dynamodb.delete_table(TableName=name)
+    """A table with a stream, as the records table has."""
+    yield from table_of_its_own(dynamodb, "transactions",
+                                StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"})
+
+
+@pytest.fixture
+def dynamodb_streams(aws_client: Any) -> Any:
+    return aws_client("dynamodbstreams")
 
 
 def key(name: str) -> dict[str, Any]:
@@ -41,17 +40,12 @@ def item(dynamodb: Any, table: str, name: str) -> dict[str, Any] | None:
     return dynamodb.get_item(TableName=table, Key=key(name), ConsistentRead=True).get("Item")
 
 
-def stream_records(dynamodb_streams: Any, table: str, dynamodb: Any) -> list[dict[str, Any]]:
+def stream_records(dynamodb: Any, dynamodb_streams: Any, table: str) -> list[dict[str, Any]]:
     stream_arn = dynamodb.describe_table(TableName=table)["Table"]["LatestStreamArn"]
     shard_id = dynamodb_streams.describe_stream(StreamArn=stream_arn)["StreamDescription"]["Shards"][0]["ShardId"]
     iterator = dynamodb_streams.get_shard_iterator(StreamArn=stream_arn, ShardId=shard_id,
                                                    ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
     return dynamodb_streams.get_records(ShardIterator=iterator)["Records"]
-
-
-@pytest.fixture
-def dynamodb_streams(aws_client: Any) -> Any:
-    return aws_client("dynamodbstreams")
 
 
 def test_a_transaction_whose_conditions_hold_writes_every_item(dynamodb, table):
@@ -88,7 +82,7 @@ def test_a_cancelled_transaction_writes_nothing_and_gives_a_reason_per_item(dyna
 
 def test_a_write_that_fails_after_the_checks_is_undone_with_its_stream_records(dynamodb, dynamodb_streams, table):
     dynamodb.put_item(TableName=table, Item={**key("kept"), "version": {"N": "1"}})
-    records_before = stream_records(dynamodb_streams, table, dynamodb)
+    records_before = stream_records(dynamodb, dynamodb_streams, table)
 
     with pytest.raises(ClientError) as rejected:
         dynamodb.transact_write_items(TransactItems=[
@@ -101,7 +95,7 @@ def test_a_write_that_fails_after_the_checks_is_undone_with_its_stream_records(d
     assert rejected.value.response["Error"]["Code"] == "TransactionCanceledException"
     assert item(dynamodb, table, "first") is None
     assert item(dynamodb, table, "kept")["version"] == {"N": "1"}
-    assert stream_records(dynamodb_streams, table, dynamodb) == records_before
+    assert stream_records(dynamodb, dynamodb_streams, table) == records_before
 
 
 def test_two_writes_to_one_item_are_refused_and_write_nothing(dynamodb, table):

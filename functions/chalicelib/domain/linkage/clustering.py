@@ -23,9 +23,9 @@ statistics projection can follow.
 from __future__ import annotations
 
 import itertools
-from collections import Counter
 import time
 import uuid
+from collections import Counter
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any, Callable, Iterable, Mapping
@@ -214,12 +214,13 @@ class Linker:
         candidates = self.store.get_encodings([other_id for other_id, _ in shared_blocks.most_common(self.max_candidates)])
         persons = {other_id: self.store.person_of(other_id) for other_id in candidates}
         frequencies = self._frequencies([encoded.encoding, *candidates.values()])
+        thresholds = self._thresholds(frequencies)
         scored = []
         for other_id, theirs in candidates.items():
             same_person = [candidates[r] for r, p in persons.items() if p == persons[other_id] and r != other_id]
             others = frequencies.without(encoded.encoding, theirs, *same_person)
             comparison = self.model.compare(encoded.encoding, theirs, others)
-            scored.append((other_id, comparison, self.model.classify(comparison, self._thresholds(frequencies))))
+            scored.append((other_id, comparison, self.model.classify(comparison, thresholds)))
         scored.sort(key=lambda item: -item[1].score)
         return self._with_whole_persons(record_id, encoded, scored, persons)
 
