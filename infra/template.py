@@ -31,6 +31,7 @@ FUNCTION_ROLES = {
     "APIHandler": "ApiRole",
     "RelayRecordChanges": "RelayRole",
     "LinkRecords": "LinkageRole",
+    "ReconsiderReviews": "LinkageRole",
     "UpdateStatistics": "StatisticsRole",
 }
 """Chalice's logical id of each function -> the role it runs as."""

@@ -34,7 +34,8 @@ class EngineResult:
 
 
 def run_engine(records: list[dict], thresholds: Thresholds = Thresholds()) -> EngineResult:
-    """Link the records with the engine; then let a reviewer who knows the truth decide.
+    """Link the records with the engine, reconsider the queue once as the nightly run
+    does; then let a reviewer who knows the truth decide.
 
     ``scores`` are for automatic links alone; ``reviewed_scores`` after every queued
     review has been decided correctly, i.e. what the review queue can recover.
@@ -44,6 +45,7 @@ def run_engine(records: list[dict], thresholds: Thresholds = Thresholds()) -> En
     started, compared = time.perf_counter(), 0
     for record in records:
         compared += linker.link(record["id"], record.get("identity"), record.get("statistical")).candidates
+    linker.reconsider_reviews()
     seconds = time.perf_counter() - started
 
     def persons() -> dict[str, str]:

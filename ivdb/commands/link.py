@@ -8,8 +8,11 @@ needs per record (packed encoding, block memberships, person, links, queued revi
 about 5 KB, mostly block memberships (484 MiB at 100,000 records in
 benchmarks/linkage_offline.py).
 
-Reviews are not waited for: a record whose best match needs a reviewer stays a person
-of its own in the output, which is what the national report would count.
+Once every record is linked, each pending review is weighed again against the whole
+database, as the linkage function's nightly run does (``Linker.reconsider``): a pair
+queued while few records had been read may link once the names' frequencies are known.
+Reviews are not waited for: a record whose best match still needs a reviewer stays a
+person of its own in the output, which is what the national report would count.
 """
 
 from __future__ import annotations
@@ -48,6 +51,7 @@ def link_stream(lines: IO[str], output: IO[str], thresholds: Thresholds = Thresh
         outcome = linker.link(record_id, record.get("identity"), record.get("statistical"))
         compared += outcome.candidates
         order.append(record_id)
+    linker.reconsider_reviews()
     persons = set()
     for record_id in dict.fromkeys(order):
         person_id = linker.store.resolve(linker.store.person_of(record_id) or "")

@@ -5,6 +5,10 @@ reads the emulator and calls the very handler Lambda would call, with an event o
 shape. Failures keep Lambda's semantics: an SQS batch that raises is not deleted (the
 queue redelivers it and, after maxReceiveCount, moves it to its dead-letter queue); a
 stream batch that raises is retried from the same position, so no change is skipped.
+
+A scheduled function runs every ``schedule_seconds`` whatever its schedule says (once a
+day on AWS), so that what it does is seen while one works on a laptop; a run that raises
+is logged, and the next one comes as scheduled, as on AWS.
 """
 
 from __future__ import annotations
@@ -17,13 +21,14 @@ from collections.abc import Callable
 from typing import Any
 
 import boto3
-from chalice.app import Chalice, DynamoDBEventConfig, SQSEventConfig
+from chalice.app import Chalice, DynamoDBEventConfig, ScheduledEventConfig, SQSEventConfig
 
 logger = logging.getLogger(__name__)
 
 Handler = Callable[[dict[str, Any], Any], Any]
 IDLE_SECONDS = 0.2
 RETRY_SECONDS = 1.0
+SCHEDULE_SECONDS = 60.0
 
 
 class LambdaContext:
@@ -52,6 +57,20 @@ def sqs_event(messages: list[dict[str, Any]], queue_arn: str, region: str) -> di
     } for message in messages]}
 
 
+def scheduled_event(rule_name: str, region: str) -> dict[str, Any]:
+    return {
+        "version": "0",
+        "id": str(uuid.uuid4()),
+        "detail-type": "Scheduled Event",
+        "source": "aws.events",
+        "account": "000000000000",
+        "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "region": region,
+        "resources": [f"arn:aws:events:{region}:000000000000:rule/{rule_name}"],
+        "detail": {},
+    }
+
+
 def stream_event(records: list[dict[str, Any]], stream_arn: str, region: str) -> dict[str, Any]:
     return {"Records": [{**record, "eventSourceARN": stream_arn, "awsRegion": region}
                         for record in records]}
@@ -61,8 +80,9 @@ class EventLoop:
     """One poller thread per event source of the app; `stop` ends them all."""
 
     def __init__(self, app: Chalice, handlers: dict[str, Handler], endpoint: Callable[[str], str],
-                 region: str) -> None:
+                 region: str, schedule_seconds: float = SCHEDULE_SECONDS) -> None:
         self._app = app
+        self._schedule_seconds = schedule_seconds
         self._handlers = handlers
         self._endpoint = endpoint
         self._region = region
@@ -79,6 +99,8 @@ class EventLoop:
                 target = self._poll_queue
             elif isinstance(source, DynamoDBEventConfig):
                 target = self._poll_stream
+            elif isinstance(source, ScheduledEventConfig):
+                target = self._run_on_schedule
             else:
                 raise ValueError(f"the local stack cannot drive the event source of {source.name}")
             thread = threading.Thread(target=target, args=(source, handler), name=source.name, daemon=True)
@@ -91,13 +113,19 @@ class EventLoop:
             thread.join(timeout=10)
         self._threads.clear()
 
-    def _invoke(self, source_name: str, handler: Handler, event: dict[str, Any]) -> bool:
+    def _invoke(self, source_name: str, handler: Handler, event: dict[str, Any],
+                after_failure: str = "the batch will be delivered again") -> bool:
         try:
             handler(event, LambdaContext(source_name))
         except Exception as e:
-            logger.error("%s failed with %s; the batch will be delivered again", source_name, type(e).__name__)
+            logger.error("%s failed with %s; %s", source_name, type(e).__name__, after_failure)
             return False
         return True
+
+    def _run_on_schedule(self, source: ScheduledEventConfig, handler: Handler) -> None:
+        while not self._stopping.wait(self._schedule_seconds):
+            self._invoke(source.name, handler, scheduled_event(source.name, self._region),
+                         after_failure="it runs again as scheduled")
 
     def _poll_queue(self, source: SQSEventConfig, handler: Handler) -> None:
         sqs = self._client("sqs")

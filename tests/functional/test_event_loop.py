@@ -117,3 +117,34 @@ def test_a_message_whose_handler_fails_stays_on_the_queue_and_comes_again(sqs, d
     assert deliveries.wait_for(lambda: deliveries.failed_attempts >= 2, seconds=WAIT_SECONDS)
     # AND it is still on the queue
     assert messages_left(sqs, "refused") == 1
+
+
+def test_a_scheduled_function_runs_every_interval_with_a_scheduled_event_and_again_after_failing():
+    # GIVEN an app with a daily function that fails on its first run, under a loop that
+    # runs schedules every tenth of a second
+    seen = Deliveries()
+    app = Chalice(app_name="schedule-test")
+
+    @app.schedule("rate(1 day)", name="nightly")
+    def nightly(event):
+        with seen.changed:
+            seen.events.append(event.to_dict())
+            seen.changed.notify_all()
+        if len(seen.events) == 1:
+            raise RuntimeError("the first run fails")
+
+    loop = EventLoop(app, {"nightly": nightly}, lambda service: "http://127.0.0.1:1", REGION, schedule_seconds=0.1)
+    loop.start()
+    try:
+        # THEN it runs again after the failed run
+        assert seen.wait_for(lambda: len(seen.events) >= 3)
+    finally:
+        loop.stop()
+
+    # AND each run had EventBridge's scheduled event
+    event = seen.events[0]
+    assert event["detail-type"] == "Scheduled Event"
+    assert event["source"] == "aws.events"
+    assert event["region"] == REGION
+    assert event["resources"][0].endswith(":rule/nightly")
+    assert len({e["id"] for e in seen.events}) == len(seen.events)

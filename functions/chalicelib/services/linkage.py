@@ -1,4 +1,5 @@
-"""Use cases of linkage: link a record as it changes, list reviews, decide one, show a person.
+"""Use cases of linkage: link a record as it changes, list reviews, decide one, reconsider
+the pending ones, show a person.
 
 Every change to the linkage runs as one unit of work of a serial writer: one linking at a
 time, landing whole or not at all (see adapters/journal.py). What follows from a change,
@@ -9,6 +10,7 @@ loses neither.
 
 from __future__ import annotations
 
+import random
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
@@ -105,6 +107,29 @@ class Linkage:
             if touched:
                 unit.add_effect(recount_persons(touched))
         return outcome
+
+    def reconsider_reviews(self, has_time: Callable[[], bool]) -> dict[str, int]:
+        """Weighs the pending reviews again as the database stands now (Linker.reconsider),
+        each in a unit of work of its own, while ``has_time()``. The order is random, so
+        that runs cut short by their time limit reach every review over the nights however
+        long the queue; a review decided meanwhile is skipped."""
+        pending = self.read_only_store().pending_reviews()
+        random.SystemRandom().shuffle(pending)
+        reconsidered = linked = 0
+        for review in pending:
+            if not has_time():
+                break
+            with self.exclusive() as unit:
+                try:
+                    changes = self._linker(self.store_over(unit)).reconsider(review.review_id)
+                except ReviewNotFound:
+                    continue
+                touched = self._record_effects(unit, changes)
+                if touched:
+                    unit.add_effect(recount_persons(touched))
+            reconsidered += 1
+            linked += bool(changes.moved)
+        return {"pending": len(pending), "reconsidered": reconsidered, "linked": linked}
 
     def _require_reviewer(self, caller: Caller) -> None:
         if not self.policy.may_decide_reviews(caller.institution_type):

@@ -237,3 +237,58 @@ def test_the_auditor_sees_which_records_a_reviewer_was_shown_and_decided(api, po
 
     assert {(entry["institution_id"], entry["action"]) for entry in entries} >= {
         ("linkage-review", "review_read"), ("linkage-review", "review_decide")}
+
+
+class LambdaTimeLeft:
+    """The part of Lambda's context the nightly run reads: always time left."""
+
+    @staticmethod
+    def get_remaining_time_in_millis() -> int:
+        return 60_000
+
+
+def reconsider_reviews() -> None:
+    """What EventBridge does once a day."""
+    from chalicelib.handlers.linkage import reconsider_reviews as nightly
+
+    nightly(load_event("reconsider-reviews"), LambdaTimeLeft())
+
+
+def test_the_nightly_run_links_a_review_that_now_passes_and_leaves_the_uncertain_ones(police, ngo, reviewer):
+    # GIVEN two records of one name and birth year, queued for a reviewer because a
+    # namesake born in another year made the name look common
+    someone = identity_of_someone()
+    names = {name: someone[name] for name in ("given_name", "family_name")}
+    namesake = police.submit(record_about({**names, "birth_year": 1990, "father_name": "Agim"}))
+    first = police.submit(record_about({**names, "birth_year": 2007}))
+    second = ngo.submit(record_about({**names, "birth_year": 2007}))
+    link(namesake, first, second)
+    assert person_of(police, first) != person_of(ngo, second)
+    review_of(reviewer, first, second)
+    # AND the namesake's record withdrawn since
+    assert police.delete(f"/records/{namesake}").status == 204
+    link(namesake)
+    # AND a pair that only a reviewer can decide
+    uncertain = uncertain_pair(police, ngo)
+
+    # WHEN the nightly run weighs the pending reviews again
+    reconsider_reviews()
+
+    # THEN the pair that now passes is one person, written on both records, and left the queue
+    assert person_of(police, first) == person_of(ngo, second) is not None
+    pending = [{shown["record_id"] for shown in review["records"]} for review in reviewer.get("/reviews").body["reviews"]]
+    assert {first, second} not in pending
+    # AND the uncertain pair still waits for the reviewer
+    assert set(uncertain) in pending
+
+
+def test_the_nightly_run_stops_when_its_time_is_up_and_changes_nothing_left(police, ngo, reviewer):
+    from chalicelib import bootstrap
+
+    first, second = uncertain_pair(police, ngo)
+
+    outcome = bootstrap.get_linking().reconsider_reviews(has_time=lambda: False)
+
+    assert outcome["reconsidered"] == 0 and outcome["linked"] == 0
+    assert outcome["pending"] >= 1
+    review_of(reviewer, first, second)

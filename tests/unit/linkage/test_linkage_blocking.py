@@ -69,9 +69,16 @@ def test_different_persons_born_the_same_year_do_not_share_a_specific_block():
     assert not specific(ARBER) & specific({"given_name": "Valbona", "family_name": "Gashi", "birth_year": 2007})
 
 
-def test_one_deletion_neighbourhood_leaves_short_skeletons_whole():
+def test_one_deletion_neighbourhood_leaves_one_letter_skeletons_whole():
     assert one_deletion_skeletons(name_keys("Krasniqi")) == {"KRSNK", "RSNK", "KSNK", "KRNK", "KRSK", "KRSN"}
-    assert one_deletion_skeletons(name_keys("Ana")) == {"AN"}
+    assert one_deletion_skeletons(name_keys("Ana")) == {"AN", "A", "N"}
+    assert one_deletion_skeletons(name_keys("Ia")) == {"A"}
+
+
+def test_a_short_given_name_a_letter_off_still_meets_the_record_through_names_and_year():
+    nora = {"given_name": "Nora", "family_name": "Bekteshi", "birth_year": 2009}
+    assert specific(nora) & specific({**nora, "given_name": "Noa"})
+    assert specific(nora) & specific({**nora, "given_name": "Nona"})
 
 
 def test_a_long_name_does_not_multiply_the_keys_of_its_record():

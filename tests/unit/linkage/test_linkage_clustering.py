@@ -234,3 +234,40 @@ def test_a_record_is_compared_with_a_bounded_number_of_candidates_those_sharing_
     # THEN only two are compared, and the person's own record, which shares the most blocks, is among them
     assert outcome.candidates == 2
     assert outcome.person_id == own.person_id
+
+
+def test_a_review_weighed_again_links_once_the_database_shows_the_name_is_rare(linker):
+    # GIVEN two records of one name and birth year while a namesake makes the name look common
+    namesake = link(linker, "kp-9", {**NAMES, "birth_year": 1990, "father_name": "Agim"})
+    first = link(linker, "kp-1", {**NAMES, "birth_year": 2007})
+    second = link(linker, "ngo-2", {**NAMES, "birth_year": 2007})
+    assert second.person_id != first.person_id
+    (review_id,) = second.reviews
+    # AND the namesake's record is withdrawn: no one else in the database has the name
+    linker.withdraw("kp-9")
+
+    # WHEN the review is weighed again
+    changes = linker.reconsider(review_id)
+
+    # THEN the two records are one person, the older id kept, and the review is gone
+    assert linker.store.person_of("ngo-2") == linker.store.person_of("kp-1") == first.person_id
+    assert changes.moved == {"ngo-2": first.person_id}
+    assert linker.store.get_review(review_id) is None
+    assert namesake.person_id != first.person_id
+
+
+def test_a_review_still_uncertain_when_weighed_again_stays_for_the_reviewer(linker):
+    # an age a year off links only with a reviewer, however rare the names
+    link(linker, "kp-1", ARBER)
+    (review_id,) = link(linker, "ngo-2", NAMES, A_YEAR_OFF).reviews
+
+    changes = linker.reconsider(review_id)
+
+    assert changes.moved == {} and changes.merged == {}
+    assert linker.store.get_review(review_id) is not None
+    assert linker.store.person_of("ngo-2") != linker.store.person_of("kp-1")
+
+
+def test_reconsidering_a_review_that_is_not_pending_is_refused(linker):
+    with pytest.raises(ReviewNotFound):
+        linker.reconsider("no-such-review")

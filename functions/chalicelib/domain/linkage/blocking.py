@@ -53,7 +53,7 @@ DEFAULT_MAX_BLOCK_SIZE = 100
 DEFAULT_MAX_CANDIDATES = 16
 BROAD_BLOCK_SIZE = 10
 BROAD_PREFIX = "b-"
-MIN_SKELETON_TO_SHORTEN = 3
+MIN_SKELETON_TO_SHORTEN = 2
 MAX_WORDS_SHORTENED = 2
 MAX_LETTERS_SHORTENED = 8
 
@@ -80,8 +80,10 @@ def block_limit(block_key: str, max_block_size: int = DEFAULT_MAX_BLOCK_SIZE) ->
 def one_deletion_skeletons(keys: tuple[str, ...]) -> set[str]:
     """The name's skeleton and every skeleton with one letter of one word left out.
 
-    Words whose skeleton is shorter than ``MIN_SKELETON_TO_SHORTEN`` stay whole: "AN" less
-    a letter would meet every short name. Only the first ``MAX_WORDS_SHORTENED`` words and
+    Words whose skeleton is shorter than ``MIN_SKELETON_TO_SHORTEN`` stay whole: "A" less a
+    letter is nothing. Two-letter skeletons are shortened (Nora / Noa, "NR" / "N"): short
+    given names are common in the region, and the other name and the year, always beside
+    them in a key, keep such a block small. Only the first ``MAX_WORDS_SHORTENED`` words and
     their first ``MAX_LETTERS_SHORTENED`` letters are shortened, so that a long name cannot
     multiply the keys of its record.
     """

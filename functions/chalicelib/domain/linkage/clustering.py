@@ -15,6 +15,9 @@ or decisions change, the persons involved are recomputed:
    random one (a split, or a new person). When a person splits, the part with most
    records keeps the id (ties broken by record id, so the outcome is deterministic).
 
+A pending review can be weighed again (``reconsider``) as the database grows; it is linked
+automatically when it now passes, under the same rules, and otherwise left to the reviewer.
+
 Person ids are ``uuid4``: never derived from data, so they reveal nothing and never
 change because a record's content changed. Every operation returns what moved, so the
 statistics projection can follow.
@@ -204,28 +207,35 @@ class Linker:
 
     def _score_candidates(self, record_id: str, encoded: EncodedRecord) -> list[tuple[str, Comparison, Decision]]:
         """The new record against those of its blocks' members that share the most blocks
-        with it, at most ``max_candidates`` (blocking.py). Names weigh by how common they
-        are among records other than the new one and the candidate person's own
-        (scoring.NameFrequencies): one read of the counts for all candidates."""
+        with it, at most ``max_candidates`` (blocking.py)."""
         shared_blocks: Counter[str] = Counter()
         for key in encoded.search_keys:
             shared_blocks.update(self.store.block_members(key, block_limit(key, self.max_block_size)))
         shared_blocks.pop(record_id, None)
-        candidates = self.store.get_encodings([other_id for other_id, _ in shared_blocks.most_common(self.max_candidates)])
+        candidate_ids = [other_id for other_id, _ in shared_blocks.most_common(self.max_candidates)]
+        return self._score_against(record_id, encoded.encoding, candidate_ids)
+
+    def _score_against(
+        self, record_id: str, encoding: RecordEncoding, candidate_ids: list[str]
+    ) -> list[tuple[str, Comparison, Decision]]:
+        """A record against some stored records, strongest first. Names weigh by how common
+        they are among records other than the record and the candidate person's own
+        (scoring.NameFrequencies): one read of the counts for all candidates."""
+        candidates = self.store.get_encodings(candidate_ids)
         persons = {other_id: self.store.person_of(other_id) for other_id in candidates}
-        frequencies = self._frequencies([encoded.encoding, *candidates.values()])
+        frequencies = self._frequencies([encoding, *candidates.values()])
         thresholds = self._thresholds(frequencies)
         scored = []
         for other_id, theirs in candidates.items():
             same_person = [candidates[r] for r, p in persons.items() if p == persons[other_id] and r != other_id]
-            others = frequencies.without(encoded.encoding, theirs, *same_person)
-            comparison = self.model.compare(encoded.encoding, theirs, others)
+            others = frequencies.without(encoding, theirs, *same_person)
+            comparison = self.model.compare(encoding, theirs, others)
             scored.append((other_id, comparison, self.model.classify(comparison, thresholds)))
         scored.sort(key=lambda item: -item[1].score)
-        return self._with_whole_persons(record_id, encoded, scored, persons)
+        return self._with_whole_persons(record_id, encoding, scored, persons)
 
     def _with_whole_persons(
-        self, record_id: str, encoded: EncodedRecord, scored: list[tuple[str, Comparison, Decision]],
+        self, record_id: str, encoding: RecordEncoding, scored: list[tuple[str, Comparison, Decision]],
         persons: Mapping[str, str | None],
     ) -> list[tuple[str, Comparison, Decision]]:
         """Weigh each candidate person as a whole, not only through its best record.
@@ -251,9 +261,9 @@ class Linker:
             if len(members) < 2 or len(members) > MAX_PERSON_RECORDS:
                 continue
             encodings = self.store.get_encodings(members)
-            frequencies = self._frequencies([encoded.encoding, *encodings.values()])
-            frequencies = frequencies.without(encoded.encoding, *encodings.values())
-            others = [self.model.compare(encoded.encoding, theirs, frequencies)
+            frequencies = self._frequencies([encoding, *encodings.values()])
+            frequencies = frequencies.without(encoding, *encodings.values())
+            others = [self.model.compare(encoding, theirs, frequencies)
                       for member, theirs in encodings.items() if member != best_id]
             thresholds = self._thresholds(frequencies)
             if any(self.model.contradicts(other, thresholds) for other in others):
@@ -357,6 +367,55 @@ class Linker:
         if decision is ReviewDecision.MATCH or first_person == second_person:
             self._recluster(affected, changes)
         return DecisionOutcome(review_id, decision, changes.freeze(), (first, second))
+
+    def reconsider(self, review_id: str) -> PersonChanges:
+        """Weigh a pending pair again as the database stands now; link it if it passes.
+
+        A pair was weighed when its newer record arrived: with the names' frequencies of
+        a younger database, which blends them with the defaults, and against the persons
+        as they were then. Since then the database has learnt which names are rare, and
+        either person may have gained records that complete it (``_with_whole_persons``).
+        Each record of the pair is weighed against the other's person, as a record
+        arriving now would be; when that links automatically, the links are saved and the
+        persons recomputed under the same rules as ever (a ``no_match`` or a contradicting
+        pair still keeps them apart). The review leaves the queue only when the two
+        records are then one person; otherwise it stays for the reviewer. Returns what
+        moved: nothing when the pair stays a review.
+        """
+        review = self.store.get_review(review_id)
+        if review is None:
+            raise ReviewNotFound(review_id)
+        pair = (review.record_id, review.other_id)
+        persons = {record_id: self.store.person_of(record_id) for record_id in pair}
+        if None in persons.values() or persons[pair[0]] == persons[pair[1]]:
+            return PersonChanges()
+        links: list[Link] = []
+        for record_id, other_id in (pair, pair[::-1]):
+            stored = self.store.get_record(record_id)
+            if stored is None:
+                return PersonChanges()
+            others = [m for m in self.store.members(persons[other_id]) if m != other_id]
+            scored = self._score_against(record_id, stored.encoding, [other_id, *others][:MAX_PERSON_RECORDS])
+            links += [Link(record_id, candidate, comparison.score, LinkSource.AUTOMATIC)
+                      for candidate, comparison, decision in scored if decision is Decision.LINK]
+        if not links:
+            return PersonChanges()
+        for link in links:
+            self.store.save_link(link)
+        changes = _Changes()
+        self._recluster(set(self.store.members(persons[pair[0]])) | set(self.store.members(persons[pair[1]])), changes)
+        if self.store.person_of(pair[0]) == self.store.person_of(pair[1]):
+            self.store.delete_review(review_id)
+        return changes.freeze()
+
+    def reconsider_reviews(self) -> int:
+        """Every pending review reconsidered once, oldest first; how many left the queue."""
+        linked = 0
+        for review in self.store.pending_reviews():
+            if self.store.get_review(review.review_id) is not None:
+                self.reconsider(review.review_id)
+                linked += self.store.get_review(review.review_id) is None
+        return linked
 
     def _kept_apart(self, records: set[str], others: set[str]) -> bool:
         return any(
