@@ -408,14 +408,10 @@ class Linker:
             self.store.delete_review(review_id)
         return changes.freeze()
 
-    def reconsider_reviews(self) -> int:
-        """Every pending review reconsidered once, oldest first; how many left the queue."""
-        linked = 0
+    def reconsider_reviews(self) -> None:
+        """Every pending review reconsidered once, oldest first, as offline runs end."""
         for review in self.store.pending_reviews():
-            if self.store.get_review(review.review_id) is not None:
-                self.reconsider(review.review_id)
-                linked += self.store.get_review(review.review_id) is None
-        return linked
+            self.reconsider(review.review_id)
 
     def _kept_apart(self, records: set[str], others: set[str]) -> bool:
         return any(
