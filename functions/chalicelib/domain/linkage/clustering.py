@@ -386,16 +386,15 @@ class Linker:
         if review is None:
             raise ReviewNotFound(review_id)
         pair = (review.record_id, review.other_id)
-        persons = {record_id: self.store.person_of(record_id) for record_id in pair}
+        stored = {record_id: self.store.get_record(record_id) for record_id in pair}
+        persons = {record_id: record.person_id if record else None for record_id, record in stored.items()}
         if None in persons.values() or persons[pair[0]] == persons[pair[1]]:
             return PersonChanges()
+        members = {record_id: self.store.members(person_id) for record_id, person_id in persons.items()}
         links: list[Link] = []
         for record_id, other_id in (pair, pair[::-1]):
-            stored = self.store.get_record(record_id)
-            if stored is None:
-                return PersonChanges()
-            others = [m for m in self.store.members(persons[other_id]) if m != other_id]
-            scored = self._score_against(record_id, stored.encoding, [other_id, *others][:MAX_PERSON_RECORDS])
+            others = [m for m in members[other_id] if m != other_id]
+            scored = self._score_against(record_id, stored[record_id].encoding, [other_id, *others][:MAX_PERSON_RECORDS])
             links += [Link(record_id, candidate, comparison.score, LinkSource.AUTOMATIC)
                       for candidate, comparison, decision in scored if decision is Decision.LINK]
         if not links:
@@ -403,7 +402,7 @@ class Linker:
         for link in links:
             self.store.save_link(link)
         changes = _Changes()
-        self._recluster(set(self.store.members(persons[pair[0]])) | set(self.store.members(persons[pair[1]])), changes)
+        self._recluster({*members[pair[0]], *members[pair[1]]}, changes)
         if self.store.person_of(pair[0]) == self.store.person_of(pair[1]):
             self.store.delete_review(review_id)
         return changes.freeze()
