@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from ivdb.local.events import LambdaContext
 from tests.events import load_event
 from tests.functional.records.record_api import Api, example_record
 
@@ -239,19 +240,11 @@ def test_the_auditor_sees_which_records_a_reviewer_was_shown_and_decided(api, po
         ("linkage-review", "review_read"), ("linkage-review", "review_decide")}
 
 
-class LambdaTimeLeft:
-    """The part of Lambda's context the nightly run reads: always time left."""
-
-    @staticmethod
-    def get_remaining_time_in_millis() -> int:
-        return 60_000
-
-
 def reconsider_reviews() -> None:
-    """What EventBridge does once a day."""
+    """What EventBridge does once a day, with the context the local stack gives a function."""
     from chalicelib.handlers.linkage import reconsider_reviews as nightly
 
-    nightly(load_event("reconsider-reviews"), LambdaTimeLeft())
+    nightly(load_event("reconsider-reviews"), LambdaContext("reconsider_reviews"))
 
 
 def test_the_nightly_run_links_a_review_that_now_passes_and_leaves_the_uncertain_ones(police, ngo, reviewer):
@@ -282,7 +275,7 @@ def test_the_nightly_run_links_a_review_that_now_passes_and_leaves_the_uncertain
     assert set(uncertain) in pending
 
 
-def test_the_nightly_run_stops_when_its_time_is_up_and_changes_nothing_left(police, ngo, reviewer):
+def test_the_nightly_run_stops_when_its_time_is_up_and_leaves_the_queue_as_it_was(police, ngo, reviewer):
     from chalicelib import bootstrap
 
     first, second = uncertain_pair(police, ngo)
