@@ -148,13 +148,16 @@ def test_a_record_changed_to_another_person_moves_to_a_person_of_its_own(police)
 
 def uncertain_pair(police: Api, ngo: Api) -> tuple[str, str]:
     """Two records that agree on names, one giving only an age a year off (an estimate), and say
-    nothing else: for a reviewer to decide."""
+    nothing else: for a reviewer to decide.
+
+    The birthday falls months away from the identification date, so that the age is a year
+    off at the month too, which is as close as linkage compares birth dates."""
     someone = identity_of_someone()
-    sparse = {name: someone[name] for name in ("given_name", "family_name")}
-    estimated = record_about(sparse)
+    someone["date_of_birth"] = f"{someone['birth_year']}-07-15"
+    estimated = record_about({name: someone[name] for name in ("given_name", "family_name")})
     identified = date.fromisoformat(estimated["statistical"]["identification_date"])
-    born = date.fromisoformat(someone["date_of_birth"])
-    true_age = identified.year - born.year - ((identified.month, identified.day) < (born.month, born.day))
+    assert identified.month < 7
+    true_age = identified.year - someone["birth_year"] - 1
     estimated["statistical"]["age_at_identification"] = true_age - 1
     first, second = police.submit(record_about(someone)), ngo.submit(estimated)
     link(first, second)
