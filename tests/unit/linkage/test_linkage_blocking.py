@@ -81,6 +81,11 @@ def test_a_short_given_name_a_letter_off_still_meets_the_record_through_names_an
     assert specific(nora) & specific({**nora, "given_name": "Nona"})
 
 
+def test_a_letter_lost_between_two_alike_consonants_still_meets_the_record_through_names_and_year():
+    nemanja = {"given_name": "Nemanja", "family_name": "Kovačević", "birth_year": 2000}
+    assert specific(nemanja) & specific({**nemanja, "given_name": "Neanja"})
+
+
 def test_a_long_name_does_not_multiply_the_keys_of_its_record():
     usual = {"given_name": "Aleksandra", "family_name": "Radosavljević", "father_name": "Miroslav",
              "other_names": ["Saška"], "documents": [{"type": "passport", "number": "P1234567", "country": "RS"}]}

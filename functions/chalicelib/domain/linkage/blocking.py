@@ -47,7 +47,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable, Iterable
 
-from chalicelib.domain.linkage.normalise import BirthDate, name_skeleton, skeleton
+from chalicelib.domain.linkage.normalise import BirthDate, name_skeleton, read_once, skeleton
 
 DEFAULT_MAX_BLOCK_SIZE = 100
 DEFAULT_MAX_CANDIDATES = 16
@@ -78,7 +78,8 @@ def block_limit(block_key: str, max_block_size: int = DEFAULT_MAX_BLOCK_SIZE) ->
 
 
 def one_deletion_skeletons(keys: tuple[str, ...]) -> set[str]:
-    """The name's skeleton and every skeleton with one letter of one word left out.
+    """The name's skeleton and every skeleton with one letter of one word left out, its
+    doubled letters then read once as in any skeleton (Nemanja NMN less M is Neanja's N).
 
     Words whose skeleton is shorter than ``MIN_SKELETON_TO_SHORTEN`` stay whole: "A" less a
     letter is nothing. Two-letter skeletons are shortened (Nora / Noa, "NR" / "N"): short
@@ -93,7 +94,7 @@ def one_deletion_skeletons(keys: tuple[str, ...]) -> set[str]:
         if len(word) < MIN_SKELETON_TO_SHORTEN:
             continue
         for position in range(min(len(word), MAX_LETTERS_SHORTENED)):
-            shortened = word[:position] + word[position + 1 :]
+            shortened = read_once(word[:position] + word[position + 1 :])
             variants.add("-".join(sorted(words[:index] + [shortened] + words[index + 1 :])))
     return variants
 

@@ -99,10 +99,15 @@ def fold(text: str) -> str:
     return " ".join(_NON_LETTER.split(text)).strip()
 
 
+def read_once(text: str) -> str:
+    """Letters written twice or more in a row, read once: Anna is Ana, and the skeleton NN is N."""
+    return _DOUBLED.sub(r"\1", text)
+
+
 def spelling_key(word: str) -> str:
     """One spelling per sound class (see the module docstring) for one folded word."""
     key = _SPELLING_PATTERN.sub(lambda match: _SPELLING_CLASSES[match.group(0)], word)
-    return _DOUBLED.sub(r"\1", key)
+    return read_once(key)
 
 
 def skeleton(key: str) -> str:
@@ -111,7 +116,7 @@ def skeleton(key: str) -> str:
         return ""
     head = "a" if key[0] in _VOWELS else key[0]
     consonants = "".join(char for char in key[1:] if char not in _VOWELS)
-    return _DOUBLED.sub(r"\1", head + consonants).upper()
+    return read_once(head + consonants).upper()
 
 
 def name_keys(text: Any) -> tuple[str, ...]:
