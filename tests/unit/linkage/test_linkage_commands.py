@@ -2,6 +2,8 @@
 
 import json
 
+import pytest
+
 from ivdb.commands import evaluate_linkage, link
 from ivdb.evaluation.metrics import pairwise_scores
 from ivdb.evaluation.synthetic import generate
@@ -63,3 +65,16 @@ def test_small_evaluation_reaches_the_precision_target():
     assert result.reviewed_scores.precision >= 0.99
     assert result.reviewed_scores.recall >= 0.85
     assert result.candidates_per_record < 20
+
+
+def test_evaluate_linkage_runs_the_engine_at_the_auto_link_threshold_asked_for(capsys):
+    assert evaluate_linkage.main(["--records", "300", "--seed", "2", "--auto-link", "15.5", "--skip-baseline"]) == 0
+
+    assert "engine, keyed encodings (auto-link 15.5)" in capsys.readouterr().out
+
+
+def test_evaluate_linkage_refuses_an_auto_link_threshold_the_engine_cannot_run_with(capsys):
+    for wrong in ("12", "nan", "sixteen"):
+        with pytest.raises(SystemExit):
+            evaluate_linkage.main(["--records", "300", "--auto-link", wrong, "--skip-baseline"])
+        assert "--auto-link" in capsys.readouterr().err
