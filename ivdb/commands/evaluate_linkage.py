@@ -26,6 +26,7 @@ from ivdb.evaluation.metrics import PairwiseScores, pairwise_scores
 from ivdb.evaluation.synthetic import generate
 
 SPLINK_MATCH_PROBABILITY = 0.99
+LABEL_WIDTH = 40
 
 
 @dataclass(frozen=True)
@@ -129,14 +130,14 @@ def run_splink(records: list[dict]) -> tuple[PairwiseScores, float]:
 
 
 def _row(label: str, scores: PairwiseScores, extra: str) -> str:
-    return f"{label:<34} {scores.precision:>9.4f} {scores.recall:>8.4f} {scores.f1:>8.4f}  {extra}"
+    return f"{label:<{LABEL_WIDTH}} {scores.precision:>9.4f} {scores.recall:>8.4f} {scores.f1:>8.4f}  {extra}"
 
 
 def run(args: argparse.Namespace) -> int:
     records = list(generate(args.records, args.seed))
     persons = len({r["true_person"] for r in records})
     print(f"{len(records)} synthetic records of {persons} persons (seed {args.seed})")
-    print(f"{'':<34} {'precision':>9} {'recall':>8} {'F1':>8}")
+    print(f"{'':<{LABEL_WIDTH}} {'precision':>9} {'recall':>8} {'F1':>8}")
     engine = run_engine(records, Thresholds(auto_link=args.auto_link))
     print(_row(
         f"engine, keyed encodings (auto-link {args.auto_link:g})", engine.scores,
