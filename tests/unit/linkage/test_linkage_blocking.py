@@ -94,3 +94,16 @@ def test_a_long_name_does_not_multiply_the_keys_of_its_record():
                  "family_name": "Radosavljević Dimitrijević Zdravković Milovanović " * 2}
     assert len(keys(usual, estimated_age)) < 80
     assert len(keys(very_long, estimated_age)) < 120
+
+
+def test_a_moldovan_name_in_cyrillic_meets_its_latin_spelling():
+    latin = {"given_name": "Grigore", "family_name": "Guțu", "birth_year": 2003}
+    assert specific(latin) & specific({**latin, "family_name": "ГУЦУ"})
+    assert specific(latin) & specific({**latin, "given_name": "Григоре", "family_name": "Гуцу"})
+    nadejda = {"given_name": "Nadejda", "family_name": "Țurcanu", "birth_year": 1993}
+    assert specific(nadejda) & specific({**nadejda, "given_name": "Надежда", "family_name": "Цуркану"})
+
+
+def test_a_cyrillic_record_without_a_year_searches_the_names_only_block_of_the_latin_one():
+    latin = {"given_name": "Grigore", "family_name": "Guțu", "birth_year": 2003}
+    assert searched({"given_name": "Григоре", "family_name": "Гуцу"}) & keys(latin)

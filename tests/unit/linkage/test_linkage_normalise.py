@@ -116,6 +116,8 @@ def test_letters_a_plain_keyboard_or_the_other_alphabet_writes_otherwise_give_ot
     assert name_readings("Sarbu")[0] in name_readings("Sârbu")
     assert set(name_readings("Țurcanu")) & set(name_readings("Цуркану"))
     assert name_readings("Dokic")[0] in name_readings("Đokić")
+    assert name_readings("Nadejda")[0] in name_readings("Надежда")
+    assert name_readings("Nadežda")[0] == name_readings("Надежда")[0]
     assert name_readings("Krasniqi") == (" ".join(name_keys("Krasniqi")),)
     assert name_readings(None) == ()
 

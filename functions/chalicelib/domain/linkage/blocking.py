@@ -22,7 +22,9 @@ Names enter as order-free skeletons (normalise.skeleton), so swapped given and f
 names and spelling variants fall in the same block. A typo that changes a consonant
 changes the skeleton, so the keys built on both names are also made for every skeleton
 with one consonant of one name left out ("one-deletion neighbourhood"): two spellings one
-substitution, insertion, deletion or swap of neighbours apart share one of these.
+substitution, insertion, deletion or swap of neighbours apart share one of these. A name
+with a letter that the other script or a plain keyboard writes another way (Guțu / Гуцу,
+Надежда / Nadejda: normalise.name_readings) enters with the skeleton of that reading too.
 
 A record without a birth year shares none of the year keys, and perhaps no father. So
 every record with both names joins a broad names-only block, which records without a
@@ -56,6 +58,7 @@ BROAD_PREFIX = "b-"
 MIN_SKELETON_TO_SHORTEN = 2
 MAX_WORDS_SHORTENED = 2
 MAX_LETTERS_SHORTENED = 8
+MAX_READING_SKELETONS = 2
 
 Keyer = Callable[[str, str], str]
 
@@ -107,10 +110,24 @@ def _typo_tolerant_names(given: tuple[str, ...], family: tuple[str, ...]) -> set
     return pairs
 
 
+Readings = tuple[tuple[str, ...], ...]
+"""A name's spelling keys as written, then as each of its other readings spells them
+(normalise.name_readings): Guțu is written "gutu" and read "guku", as Гуцу is written."""
+
+
+def reading_skeletons(readings: Readings) -> list[str]:
+    """The skeleton of a name as written, then that of another reading if it differs
+    (Guțu GT, then GK; Гуцу GK, then GT), so that the two scripts of a Moldovan name
+    meet. At most ``MAX_READING_SKELETONS``: a name full of such letters does not
+    multiply the keys of its record."""
+    skeletons = (name_skeleton(keys) for keys in readings)
+    return list(dict.fromkeys(s for s in skeletons if s))[:MAX_READING_SKELETONS]
+
+
 def block_keys(
-    given: tuple[str, ...],
-    family: tuple[str, ...],
-    father: tuple[str, ...],
+    given: Readings,
+    family: Readings,
+    father: Readings,
     aliases: Iterable[str],
     birth: BirthDate | None,
     document_numbers: Iterable[str],
@@ -123,43 +140,43 @@ def block_keys(
     the date of birth) so that its block stays small as the database grows. The two broad
     keys (names only, names without a year) are marked (``b-``, which reveals nothing
     else) and only their most recent members are compared; see the module docstring for
-    who joins and who searches them.
+    who joins and who searches them. Names enter with their other readings' skeletons
+    (``reading_skeletons``); a typo is tolerated in the name as written.
     """
-    given_skeleton, family_skeleton = name_skeleton(given), name_skeleton(family)
-    father_skeleton = name_skeleton(father)
-    names = [s for s in (given_skeleton, family_skeleton) if s]
+    given_skeletons, family_skeletons, father_skeletons = map(reading_skeletons, (given, family, father))
+    names = given_skeletons + family_skeletons
     years = list(birth.years) if birth else []
     possible_years = list(birth.possible_years) if birth else []
     specific: list[tuple[str, str]] = []
     joined_broad: list[tuple[str, str]] = []
     searched_broad: list[tuple[str, str]] = []
 
-    if given_skeleton and family_skeleton:
-        both_names = _pair(given_skeleton, family_skeleton)
-        names_only, names_without_year = ("names", both_names), ("names+no-year", both_names)
-        joined_broad.append(names_only)
-        if years:
-            searched_broad.append(names_without_year)
-        else:
-            joined_broad.append(names_without_year)
-            searched_broad.extend((names_only, names_without_year))
-        for full_name in sorted(_typo_tolerant_names(given, family)):
-            # An estimated age may be a year off: the names as written also meet the years beside it.
-            name_years = possible_years if full_name == both_names else years
+    if given_skeletons and family_skeletons:
+        read_names = sorted({_pair(g, f) for g in given_skeletons for f in family_skeletons})
+        for both_names in read_names:
+            names_only, names_without_year = ("names", both_names), ("names+no-year", both_names)
+            joined_broad.append(names_only)
+            if years:
+                searched_broad.append(names_without_year)
+            else:
+                joined_broad.append(names_without_year)
+                searched_broad.extend((names_only, names_without_year))
+        for full_name in sorted(_typo_tolerant_names(given[0], family[0]).union(read_names)):
+            # An estimated age may be a year off: the names as read also meet the years beside it.
+            name_years = possible_years if full_name in read_names else years
             specific.extend(("names+year", f"{full_name}|{year}") for year in name_years)
-            if father_skeleton:
-                specific.append(("names+father", f"{full_name}|{father_skeleton}"))
-    if family_skeleton:
+            specific.extend(("names+father", f"{full_name}|{father_skeleton}") for father_skeleton in father_skeletons)
+    for family_skeleton in family_skeletons:
         for alias in aliases:
             alias_name = _pair(name_skeleton((alias,)), family_skeleton)
             specific.extend(("names+year", f"{alias_name}|{year}") for year in years)
-    if father_skeleton:
-        specific.extend(("name+father+year", f"{name}|{father_skeleton}|{year}") for name in names for year in years)
+    specific.extend(("name+father+year", f"{name}|{father_skeleton}|{year}")
+                    for name in names for father_skeleton in father_skeletons for year in years)
     if birth is not None and birth.is_full:
         birthday = f"{birth.first_year}|" + "-".join(map(str, sorted((birth.month, birth.day))))
         specific.extend(("name+birth", f"{name}|{birthday}") for name in names)
-        if given_skeleton and family_skeleton:
-            specific.append(("initials+birth", f"{_pair(given_skeleton[0], family_skeleton[0])}|{birthday}"))
+        specific.extend(("initials+birth", f"{initials}|{birthday}")
+                        for initials in sorted({_pair(g[0], f[0]) for g in given_skeletons for f in family_skeletons}))
     specific.extend(("document", number) for number in document_numbers)
 
     keys = [keyer(purpose, value) for purpose, value in specific]

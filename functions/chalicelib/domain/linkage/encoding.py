@@ -392,7 +392,8 @@ class Encoder:
             citizenships=frozenset(self.token("citizenship", country) for country in citizenships),
             **self._birth_tokens(birth),
         )
-        keys = block_keys(given, family, father, aliases, birth, [n for _, n in documents], self.block_key)
+        keys = block_keys(*(tuple(tuple(reading.split()) for reading in readings[name]) for name in readings),
+                          aliases, birth, [n for _, n in documents], self.block_key)
         return EncodedRecord(encoding, keys.joined, encoding.digest(), keys.searched)
 
     @staticmethod

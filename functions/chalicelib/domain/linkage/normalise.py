@@ -128,8 +128,9 @@ def name_keys(text: Any) -> tuple[str, ...]:
 
 # Letters that a keyboard without them, or the other alphabet, writes in two ways: the
 # Romanian central vowel (Sârbu, Sîrbu, Сырбу) typed as "a" (Sarbu); ț, which Moldovan
-# Cyrillic writes ц (Țurcanu / Цуркану) and a plain keyboard t; đ typed as "d" (Dokić).
-_OTHER_READINGS = {"â": "a", "î": "a", "ы": "a", "ț": "c", "ţ": "c", "ц": "t", "đ": "d", "ђ": "d"}
+# Cyrillic writes ц (Țurcanu / Цуркану) and a plain keyboard t; đ typed as "d" (Dokić);
+# ж, which Serbian Latin writes ž and Romanian j (Надежда / Nadežda / Nadejda).
+_OTHER_READINGS = {"â": "a", "î": "a", "ы": "a", "ț": "c", "ţ": "c", "ц": "t", "đ": "d", "ђ": "d", "ж": "j"}
 MAX_READINGS = 8
 
 
