@@ -4,7 +4,7 @@ Starts the embedded AWS emulator in this process, provisions it as the local sta
 then submits N realistic records (1,000 by default) through the Chalice test client and
 reads each back as its submitter. Prints server-side latency (time inside the app, around
 the route, and how much of it the AWS calls took, split into the emulator's own work and
-the client's: botocore and HTTP), KMS calls per record, DynamoDB requests per submit and
+the client's: botocore and HTTP; and how much the Encryption SDK took), KMS calls per record, DynamoDB requests per submit and
 per read, stored bytes per record, and the cold start of a new process against the running
 emulator: from the interpreter's start to the answer of its first request, handed to the
 app as Lambda hands it an API Gateway event.
@@ -203,25 +203,56 @@ class EmulatorTime:
         DomainDispatcherApplication.__call__ = timed
 
 
-Timing = tuple[float, float, float]
-"""Milliseconds of one request: in the app, in its AWS calls, and in the emulator answering them."""
+class CipherTime:
+    """Seconds spent encrypting and decrypting sections in the Encryption SDK, and how many
+    messages. Once the branch keys are cached no KMS call is left in it: this is the material
+    providers' own work, pure Python, per message and per reader it is wrapped for."""
+
+    def __init__(self) -> None:
+        self.seconds = 0.0
+        self.messages = 0
+
+    def install(self) -> None:
+        from chalicelib.adapters.section_cipher import EncryptionSdkSectionCipher
+
+        for name in ("encrypt", "decrypt"):
+            setattr(EncryptionSdkSectionCipher, name, self._timed(getattr(EncryptionSdkSectionCipher, name)))
+
+    def _timed(self, method: Callable[..., bytes]) -> Callable[..., bytes]:
+        def timed(*args: Any, **kwargs: Any) -> bytes:
+            started = time.perf_counter()
+            try:
+                return method(*args, **kwargs)
+            finally:
+                self.seconds += time.perf_counter() - started
+                self.messages += 1
+
+        return timed
+
+
+Timing = tuple[float, float, float, float, int]
+"""One request: milliseconds in the app, in its AWS calls, in the emulator answering them and in
+the Encryption SDK, and the messages it encrypted or decrypted."""
 
 
 class HandlerTimer:
     """Chalice middleware: the timing of each HTTP request the app answers."""
 
-    def __init__(self, calls: ApiCalls, emulator: EmulatorTime) -> None:
+    def __init__(self, calls: ApiCalls, emulator: EmulatorTime, cipher: CipherTime) -> None:
         self._calls = calls
         self._emulator = emulator
+        self._cipher = cipher
         self.requests: list[Timing] = []
 
     def __call__(self, event: Any, get_response: Callable[[Any], Any]) -> Any:
         started, in_calls, in_emulator = time.perf_counter(), self._calls.seconds, self._emulator.seconds
+        in_cipher, messages = self._cipher.seconds, self._cipher.messages
         try:
             return get_response(event)
         finally:
             self.requests.append(((time.perf_counter() - started) * 1000, (self._calls.seconds - in_calls) * 1000,
-                                  (self._emulator.seconds - in_emulator) * 1000))
+                                  (self._emulator.seconds - in_emulator) * 1000,
+                                  (self._cipher.seconds - in_cipher) * 1000, self._cipher.messages - messages))
 
     def take(self) -> list[Timing]:
         taken, self.requests = self.requests, []
@@ -271,11 +302,11 @@ class Bench:
     """The app under test, its signed callers and the counters around it."""
 
     def __init__(self, institutions: list[dict[str, str]], private_key: str, calls: ApiCalls,
-                 emulator: EmulatorTime) -> None:
+                 emulator: EmulatorTime, cipher: CipherTime) -> None:
         import app
         from chalice.test import Client
 
-        self.timer = HandlerTimer(calls, emulator)
+        self.timer = HandlerTimer(calls, emulator, cipher)
         app.app.register_middleware(self.timer, "http")
         self.client = Client(app.app, stage_name="local", project_dir=str(FUNCTIONS))
         self.submitters = [institution for institution in institutions if institution["type"] in SUBMITTER_TYPES]
@@ -364,14 +395,18 @@ def report_cold_starts(bench: Bench, generator: RecordGenerator, known: tuple[di
 
 
 def latency(requests: list[Timing]) -> str:
-    total = [milliseconds for milliseconds, _, _ in requests]
-    own = [milliseconds - in_calls for milliseconds, in_calls, _ in requests]
-    in_calls = [milliseconds for _, milliseconds, _ in requests]
-    in_emulator = [milliseconds for _, _, milliseconds in requests]
+    total = [milliseconds for milliseconds, *_ in requests]
+    own = [milliseconds - in_calls for milliseconds, in_calls, *_ in requests]
+    in_calls = [milliseconds for _, milliseconds, *_ in requests]
+    in_emulator = [milliseconds for _, _, milliseconds, *_ in requests]
+    in_cipher = [milliseconds for *_, milliseconds, _ in requests]
+    messages = [count for *_, count in requests]
     return (f"median {statistics.median(total):7.2f} ms  p99 {nearest_rank(total, 0.99):7.2f} ms"
             f"  (outside AWS calls: median {statistics.median(own):6.2f} ms  p99 {nearest_rank(own, 0.99):6.2f} ms;"
             f" AWS calls: median {statistics.median(in_calls):6.2f} ms,"
-            f" of which the emulator {statistics.median(in_emulator):6.2f} ms)")
+            f" of which the emulator {statistics.median(in_emulator):6.2f} ms)\n"
+            f"         of which in the Encryption SDK: median {statistics.median(in_cipher):6.2f} ms"
+            f" for {statistics.mean(messages):.1f} messages")
 
 
 def main() -> None:
@@ -379,9 +414,10 @@ def main() -> None:
     parser.add_argument("--records", type=int, default=1000, help="records to submit and read (default 1000)")
     records = parser.parse_args().records
 
-    calls, emulator = ApiCalls(), EmulatorTime()
+    calls, emulator, cipher = ApiCalls(), EmulatorTime(), CipherTime()
     calls.install()
     emulator.install()
+    cipher.install()
     institutions = load_institutions()
     resources = AwsResources.provision(EmbeddedBackend(free_port()), institutions)
     try:
@@ -390,7 +426,7 @@ def main() -> None:
         os.environ.update({"IVDB_STAGE": "local", "IVDB_JWT_PUBLIC_KEY": public_key,
                            "IVDB_JWT_ISSUER": tokens.ISSUER, "IVDB_JWT_AUDIENCE": tokens.AUDIENCE})
         inspector = boto3.client("dynamodb", region_name=resources.environment["AWS_REGION"])
-        bench = Bench(institutions, private_key, calls, emulator)
+        bench = Bench(institutions, private_key, calls, emulator, cipher)
         generator = RecordGenerator(seed=records)
 
         warmed = submit_batch(bench, generator, WARM_UP_RECORDS, "warm-up")
