@@ -365,7 +365,9 @@ class Encoder:
         statistical = dict(statistical or {})
         readings = {name: normalise.name_readings(identity.get(f"{name}_name"))
                     for name in ("given", "family", "father")}
-        given, family, father = (tuple(readings[name][0].split()) if readings[name] else () for name in readings)
+        reading_keys = {name: tuple(tuple(reading.split()) for reading in spellings)
+                        for name, spellings in readings.items()}
+        given, family, father = (keys[0] if keys else () for keys in reading_keys.values())
         aliases = self._alias_keys(identity.get("other_names"), given)
         written_place = " ".join(normalise.name_keys(identity.get("place_of_birth")))
         place = normalise.place_key(identity.get("place_of_birth"))
@@ -392,7 +394,7 @@ class Encoder:
             citizenships=frozenset(self.token("citizenship", country) for country in citizenships),
             **self._birth_tokens(birth),
         )
-        keys = block_keys(*(tuple(tuple(reading.split()) for reading in readings[name]) for name in readings),
+        keys = block_keys(reading_keys["given"], reading_keys["family"], reading_keys["father"],
                           aliases, birth, [n for _, n in documents], self.block_key)
         return EncodedRecord(encoding, keys.joined, encoding.digest(), keys.searched)
 
