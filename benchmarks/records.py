@@ -179,55 +179,50 @@ class RecordGenerator:
         return document
 
 
-class EmulatorTime:
-    """Seconds the embedded emulator spends inside its WSGI application answering requests. The
-    rest of an AWS call's time is botocore's and HTTP's: the emulator's server closes every
-    connection, so each call also opens a new one and the server starts a thread for it."""
+class TimeSpentIn:
+    """Seconds spent inside some methods, and how many calls they answered, once ``install``
+    has wrapped them."""
 
     def __init__(self) -> None:
         self.seconds = 0.0
+        self.calls = 0
 
-    def install(self) -> None:
-        from moto.moto_server.werkzeug_app import DomainDispatcherApplication
+    def install(self, owner: type, *names: str) -> None:
+        for name in names:
+            setattr(owner, name, self._timed(getattr(owner, name)))
 
-        answer = DomainDispatcherApplication.__call__
-        emulator = self
-
-        def timed(application: Any, environ: dict[str, Any], start_response: Any) -> Any:
-            started = time.perf_counter()
-            try:
-                return answer(application, environ, start_response)
-            finally:
-                emulator.seconds += time.perf_counter() - started
-
-        DomainDispatcherApplication.__call__ = timed
-
-
-class CipherTime:
-    """Seconds spent encrypting and decrypting sections in the Encryption SDK, and how many
-    messages. Once the branch keys are cached no KMS call is left in it: this is the material
-    providers' own work, pure Python, per message and per reader it is wrapped for."""
-
-    def __init__(self) -> None:
-        self.seconds = 0.0
-        self.messages = 0
-
-    def install(self) -> None:
-        from chalicelib.adapters.section_cipher import EncryptionSdkSectionCipher
-
-        for name in ("encrypt", "decrypt"):
-            setattr(EncryptionSdkSectionCipher, name, self._timed(getattr(EncryptionSdkSectionCipher, name)))
-
-    def _timed(self, method: Callable[..., bytes]) -> Callable[..., bytes]:
-        def timed(*args: Any, **kwargs: Any) -> bytes:
+    def _timed(self, method: Callable[..., Any]) -> Callable[..., Any]:
+        def timed(*args: Any, **kwargs: Any) -> Any:
             started = time.perf_counter()
             try:
                 return method(*args, **kwargs)
             finally:
                 self.seconds += time.perf_counter() - started
-                self.messages += 1
+                self.calls += 1
 
         return timed
+
+
+def time_the_emulator() -> TimeSpentIn:
+    """The embedded emulator's WSGI application answering requests. The rest of an AWS call's
+    time is botocore's and HTTP's: the emulator's server closes every connection, so each call
+    also opens a new one and the server starts a thread for it."""
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication
+
+    emulator = TimeSpentIn()
+    emulator.install(DomainDispatcherApplication, "__call__")
+    return emulator
+
+
+def time_the_cipher() -> TimeSpentIn:
+    """The Encryption SDK encrypting and decrypting sections, a call per message. Once the branch
+    keys are cached no KMS call is left in it: this is the material providers' own work, pure
+    Python, per message and per reader it is wrapped for."""
+    from chalicelib.adapters.section_cipher import EncryptionSdkSectionCipher
+
+    cipher = TimeSpentIn()
+    cipher.install(EncryptionSdkSectionCipher, "encrypt", "decrypt")
+    return cipher
 
 
 Timing = tuple[float, float, float, float, int]
@@ -238,7 +233,7 @@ the Encryption SDK, and the messages it encrypted or decrypted."""
 class HandlerTimer:
     """Chalice middleware: the timing of each HTTP request the app answers."""
 
-    def __init__(self, calls: ApiCalls, emulator: EmulatorTime, cipher: CipherTime) -> None:
+    def __init__(self, calls: ApiCalls, emulator: TimeSpentIn, cipher: TimeSpentIn) -> None:
         self._calls = calls
         self._emulator = emulator
         self._cipher = cipher
@@ -246,13 +241,13 @@ class HandlerTimer:
 
     def __call__(self, event: Any, get_response: Callable[[Any], Any]) -> Any:
         started, in_calls, in_emulator = time.perf_counter(), self._calls.seconds, self._emulator.seconds
-        in_cipher, messages = self._cipher.seconds, self._cipher.messages
+        in_cipher, messages = self._cipher.seconds, self._cipher.calls
         try:
             return get_response(event)
         finally:
             self.requests.append(((time.perf_counter() - started) * 1000, (self._calls.seconds - in_calls) * 1000,
                                   (self._emulator.seconds - in_emulator) * 1000,
-                                  (self._cipher.seconds - in_cipher) * 1000, self._cipher.messages - messages))
+                                  (self._cipher.seconds - in_cipher) * 1000, self._cipher.calls - messages))
 
     def take(self) -> list[Timing]:
         taken, self.requests = self.requests, []
@@ -302,7 +297,7 @@ class Bench:
     """The app under test, its signed callers and the counters around it."""
 
     def __init__(self, institutions: list[dict[str, str]], private_key: str, calls: ApiCalls,
-                 emulator: EmulatorTime, cipher: CipherTime) -> None:
+                 emulator: TimeSpentIn, cipher: TimeSpentIn) -> None:
         import app
         from chalice.test import Client
 
@@ -414,10 +409,9 @@ def main() -> None:
     parser.add_argument("--records", type=int, default=1000, help="records to submit and read (default 1000)")
     records = parser.parse_args().records
 
-    calls, emulator, cipher = ApiCalls(), EmulatorTime(), CipherTime()
+    calls = ApiCalls()
     calls.install()
-    emulator.install()
-    cipher.install()
+    emulator, cipher = time_the_emulator(), time_the_cipher()
     institutions = load_institutions()
     resources = AwsResources.provision(EmbeddedBackend(free_port()), institutions)
     try:
