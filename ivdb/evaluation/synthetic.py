@@ -2,7 +2,8 @@
 
 Persons of the region (Albanian, Serbian, Roma and Romanian/Moldovan names) are
 identified by one to four institutions; each institution writes the person down in
-its own way: Serbian Cyrillic or a Serbian adaptation of an Albanian name, Moldovan
+its own way: Serbian Cyrillic or a Serbian adaptation of an Albanian name (a woman's
+name ending -e or -ë often given the Serbian -a: Hajrije / Hajrija), Moldovan
 Cyrillic, diacritics lost, typos, given and family name swapped, a date of birth known
 fully, by year only or only as an estimated age, day and month transposed, a nickname
 in ``other_names`` or instead of the given name, a family name changed by marriage.
@@ -159,6 +160,13 @@ def to_cyrillic(text: str, group: str) -> str:
     return _rewrite(text, _SERBIAN_CYRILLIC)
 
 
+def serbian_ending(name: str) -> str:
+    """A final -e or -ë of an Albanian name of five letters or more, as Serbian gives it: -a."""
+    if len(name) >= 5 and name[-1] in "eëEË":
+        return name[:-1] + ("A" if name[-1].isupper() else "a")
+    return name
+
+
 def typo(text: str, rng: random.Random) -> str:
     """One keyboard slip: a letter dropped, doubled, swapped with its neighbour or replaced."""
     if len(text) < 4:
@@ -258,6 +266,8 @@ class SyntheticPopulation:
         return "plain" if rng.random() < 0.3 else "native"
 
     def _write_name(self, name: str, group: str, style: str, upper: bool) -> str:
+        if style in ("cyrillic", "serbian") and group in ("albanian", "roma") and self.rng.random() < 0.5:
+            name = serbian_ending(name)
         if style == "cyrillic":
             name = to_cyrillic(name, group)
         elif style == "serbian":

@@ -6,7 +6,7 @@ import pytest
 
 from ivdb.commands import evaluate_linkage, link
 from ivdb.evaluation.metrics import pairwise_scores
-from ivdb.evaluation.synthetic import generate
+from ivdb.evaluation.synthetic import generate, serbian_ending
 
 RECORDS = [
     {"id": "kp-1", "identity": {"given_name": "Arbër", "family_name": "Krasniqi", "father_name": "Ilir",
@@ -56,6 +56,14 @@ def test_synthetic_records_are_labelled_and_reproducible():
     assert first == second
     assert len(first) == 300 and all(r["true_person"] for r in first)
     assert len({r["true_person"] for r in first}) < 300
+
+
+def test_a_serbian_clerk_may_give_an_albanian_womans_name_the_serbian_ending():
+    assert [serbian_ending(name) for name in ("Hajrije", "LABINOTË", "Rinë", "Arben")] == [
+        "Hajrija", "LABINOTA", "Rinë", "Arben"]
+    records = list(generate(3000, seed=5))
+    given_names = {r["identity"]["given_name"] for r in records}
+    assert {"Xhevahire", "Џевахире", "Dževahira", "Џевахира"} <= given_names
 
 
 def test_small_evaluation_reaches_the_precision_target():

@@ -122,6 +122,20 @@ def test_letters_a_plain_keyboard_or_the_other_alphabet_writes_otherwise_give_ot
     assert name_readings(None) == ()
 
 
+@pytest.mark.parametrize(
+    "albanian, serbian",
+    [("Hajrije", "Hajrija"), ("Xhemile", "Džemila"), ("Fatime", "Fatima"), ("Berishë", "Berisha"),
+     ("Shqipe", "Shqipja"), ("Fatime", "Фатима"), ("Sylejmani", "Sulejmani"), ("Gjylje", "Đulja")],
+)
+def test_albanian_endings_and_y_also_read_as_serbian_writes_them(albanian, serbian):
+    assert set(name_readings(albanian)) & set(name_readings(serbian))
+
+
+def test_short_names_keep_their_ending():
+    assert not set(name_readings("Mile")) & set(name_readings("Mila"))
+    assert not set(name_readings("Rade")) & set(name_readings("Rada"))
+
+
 @pytest.mark.parametrize("typo", ["krasniki", "krasnki", "krasniiki", "karsniki", "krasmiki"])
 def test_spellings_one_letter_apart_share_a_spelling_one_letter_shorter(typo):
     assert one_letter_neighbours("krasniki") & one_letter_neighbours(typo)

@@ -186,6 +186,11 @@ def test_a_name_written_without_the_regions_letters_is_the_same_name():
         assert compare({"family_name": written}, {"family_name": plain}).level("family_name") is Level.EXACT
 
 
+def test_an_albanian_womans_name_in_its_serbian_or_definite_form_is_the_same_name():
+    for albanian, other in (("Nexhmije", "Nedžmija"), ("Qamile", "Ћамила"), ("Shqipe", "Shqipja")):
+        assert compare({"given_name": albanian}, {"given_name": other}).level("given_name") is Level.EXACT
+
+
 def spellings(encoder, identity):
     encoding = encoder.encode(identity, {}).encoding
     return encoding.given_spelling, encoding.family_spelling, encoding.full_name_spelling

@@ -37,7 +37,8 @@ that lack them. Three layers, each built on the previous one:
     slips ("Bajram", "Bajrami" and "Бајрам" all give ``BRM``).
 
 Some letters fold two ways, depending on keyboard and alphabet (Sârbu / Sarbu, Țurcanu /
-Цуркану): ``name_readings`` gives a name's spelling key and its other readings, and
+Цуркану), and some endings depend on the language (Hajrije / Hajrija): ``name_readings``
+gives a name's spelling key and its other readings, and
 ``one_letter_neighbours`` the spellings that let a typo be recognised as one.
 """
 
@@ -129,16 +130,38 @@ def name_keys(text: Any) -> tuple[str, ...]:
 # Letters that a keyboard without them, or the other alphabet, writes in two ways: the
 # Romanian central vowel (Sârbu, Sîrbu, Сырбу) typed as "a" (Sarbu); ț, which Moldovan
 # Cyrillic writes ц (Țurcanu / Цуркану) and a plain keyboard t; đ typed as "d" (Dokić);
-# ж, which Serbian Latin writes ž and Romanian j (Надежда / Nadežda / Nadejda).
-_OTHER_READINGS = {"â": "a", "î": "a", "ы": "a", "ț": "c", "ţ": "c", "ц": "t", "đ": "d", "ђ": "d", "ж": "j"}
+# ж, which Serbian Latin writes ž and Romanian j (Надежда / Nadežda / Nadejda); the
+# Albanian y (ü), which Serbian writes i (Bytyqi / Bitići) or u (Sylejmani / Sulejmani).
+_OTHER_READINGS = {
+    "â": "a", "î": "a", "ы": "a", "ț": "c", "ţ": "c", "ц": "t", "đ": "d", "ђ": "d", "ж": "j", "y": "u",
+}
 MAX_READINGS = 8
+
+# Albanian feminine names end in -e or -ë (Fatime, Hajrije, Dritë), which Serbian and
+# Bosnian clerks write -a (Fatima, Hajrija); Albanian's definite form ends in -a or -ja
+# (Drita, Berisha for Berishë, Shqipja for Shqipe). So a word's final e also reads a, and
+# its final ia (-ja, -ija) also reads e. Words shorter than ``MIN_LETTERS_FOR_ENDINGS``
+# keep their ending: the Serbian short forms Mile, Rade and Dane are men, Mila, Rada
+# and Dana women (a letter apart, they compare as one letter off, scoring.py).
+_OTHER_ENDINGS = (("e", "a"), ("ia", "e"))
+MIN_LETTERS_FOR_ENDINGS = 5
+
+
+def _other_ending(key: str) -> str | None:
+    if len(key) >= MIN_LETTERS_FOR_ENDINGS:
+        for ending, other in _OTHER_ENDINGS:
+            if key.endswith(ending):
+                return key[: -len(ending)] + other
+    return None
 
 
 def name_readings(text: Any) -> tuple[str, ...]:
     """The spelling of a name (its keys joined by spaces), then its other readings.
 
     Each letter of ``_OTHER_READINGS`` is read both ways, the first three of them at
-    most, so that "Sârbu" also reads "sarbu", as a keyboard without â writes it.
+    most, so that "Sârbu" also reads "sarbu", as a keyboard without â writes it. Then
+    each reading's last word is read with its other ending (``_OTHER_ENDINGS``), while
+    there is room for ``MAX_READINGS``.
     """
     if not isinstance(text, str):
         return ()
@@ -148,8 +171,12 @@ def name_readings(text: Any) -> tuple[str, ...]:
         other = _OTHER_READINGS.get(char)
         if other is not None and len(readings) < MAX_READINGS:
             readings += [reading[:index] + other + reading[index + 1 :] for reading in readings]
-    spellings = (" ".join(name_keys(reading)) for reading in readings)
-    return tuple(spelling for spelling in dict.fromkeys(spellings) if spelling)
+    spellings = [keys for keys in map(name_keys, readings) if keys]
+    for keys in list(spellings):
+        ending = _other_ending(keys[-1])
+        if ending is not None and len(spellings) < MAX_READINGS:
+            spellings.append(keys[:-1] + (ending,))
+    return tuple(dict.fromkeys(" ".join(keys) for keys in spellings))
 
 
 def name_skeleton(keys: Iterable[str]) -> str:

@@ -40,8 +40,8 @@ cousins named after one grandparent share a village, but not a father (the
 ``same_name`` rows).
 
 Names are compared by the Dice coefficient of their Bloom filters (``EXACT``,
-``CLOSE``), then by their other readings (a keyboard without the region's letters,
-normalise.name_readings: ``EXACT``), then by their spellings one letter shorter
+``CLOSE``), then by their other readings (a keyboard without the region's letters, an
+Albanian name's Serbian ending, normalise.name_readings: ``EXACT``), then by their spellings one letter shorter
 (``ONE_LETTER``: a letter wrong, missing, added or two swapped, which costs short names
 much of their Dice). Given and family names are compared straight and, when neither
 agrees so, crossed (given against family); the better reading counts, and the result
