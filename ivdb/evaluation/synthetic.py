@@ -4,9 +4,10 @@ Persons of the region (Albanian, Serbian, Roma and Romanian/Moldovan names) are
 identified by one to four institutions; each institution writes the person down in
 its own way: Serbian Cyrillic or a Serbian adaptation of an Albanian name (a woman's
 name ending -e or -ë often given the Serbian -a: Hajrije / Hajrija), Moldovan
-Cyrillic, diacritics lost, typos, given and family name swapped, a date of birth known
-fully, by year only or only as an estimated age, day and month transposed, a nickname
-in ``other_names`` or instead of the given name, a family name changed by marriage.
+Cyrillic or a Moldovan man's name in its Russian form (Ion / Иван), diacritics lost,
+typos, given and family name swapped, a date of birth known fully, by year only or
+only as an estimated age, day and month transposed, a nickname in ``other_names`` or
+instead of the given name, a family name changed by marriage.
 Hard negatives are made on purpose: siblings (same family name, father and village),
 twins, and namesakes (same given and family name, different person).
 
@@ -97,6 +98,13 @@ NICKNAMES = {
     "Katarina": "Kaća", "Jelena": "Jeca", "Marija": "Maja", "Ion": "Ionel", "Ioana": "Oana", "Elena": "Lena",
     "Gheorghe": "Gigi", "Alexandru": "Sandu", "Nicolae": "Nicu", "Ecaterina": "Cati", "Ramadan": "Dani",
     "Mehmed": "Meho", "Fatima": "Fata", "Kaltrina": "Tina", "Afërdita": "Dita",
+}
+# Russian forms a Russian-language record gives a Moldovan man's name.
+RUSSIAN_FORMS = {
+    "Ion": "Иван", "Gheorghe": "Георгий", "Vasile": "Василий", "Nicolae": "Николай", "Mihai": "Михаил",
+    "Sergiu": "Сергей", "Dumitru": "Дмитрий", "Petru": "Пётр", "Tudor": "Фёдор", "Vitalie": "Виталий",
+    "Valeriu": "Валерий", "Eugen": "Евгений", "Grigore": "Григорий", "Iurie": "Юрий", "Anatol": "Анатолий",
+    "Ștefan": "Степан",
 }
 INSTITUTIONS = ["police", "border_police", "prosecution", "social_welfare", "shelter_ngo", "ngo"]
 
@@ -268,7 +276,9 @@ class SyntheticPopulation:
     def _write_name(self, name: str, group: str, style: str, upper: bool) -> str:
         if style in ("cyrillic", "serbian") and group in ("albanian", "roma") and self.rng.random() < 0.5:
             name = serbian_ending(name)
-        if style == "cyrillic":
+        if style == "cyrillic" and name in RUSSIAN_FORMS and self.rng.random() < 0.5:
+            name = RUSSIAN_FORMS[name]
+        elif style == "cyrillic":
             name = to_cyrillic(name, group)
         elif style == "serbian":
             name = _rewrite(name, _ALBANIAN_TO_SERBIAN)

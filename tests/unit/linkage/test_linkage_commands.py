@@ -66,6 +66,11 @@ def test_a_serbian_clerk_may_give_an_albanian_womans_name_the_serbian_ending():
     assert {"Xhevahire", "Џевахире", "Dževahira", "Џевахира"} <= given_names
 
 
+def test_a_russian_language_record_may_give_a_moldovan_man_the_russian_form_of_his_name():
+    fathers = {r["identity"].get("father_name") for r in generate(3000, seed=5)}
+    assert {"Ion", "Ион", "Иван"} <= fathers
+
+
 def test_small_evaluation_reaches_the_precision_target():
     records = list(generate(2000, seed=11))
     result = evaluate_linkage.run_engine(records)

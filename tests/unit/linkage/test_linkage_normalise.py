@@ -131,6 +131,12 @@ def test_albanian_endings_and_y_also_read_as_serbian_writes_them(albanian, serbi
     assert set(name_readings(albanian)) & set(name_readings(serbian))
 
 
+@pytest.mark.parametrize("romanian, russian", [("Ion", "Иван"), ("Dumitru", "Дмитрий"), ("Ștefan", "Степан"),
+                                               ("Iurie", "Yuriy"), ("Petru", "Пётр")])
+def test_a_moldovan_name_in_its_russian_form_also_reads_as_the_romanian_one(romanian, russian):
+    assert name_readings(romanian)[0] in name_readings(russian)
+
+
 def test_short_names_keep_their_ending():
     assert not set(name_readings("Mile")) & set(name_readings("Mila"))
     assert not set(name_readings("Rade")) & set(name_readings("Rada"))

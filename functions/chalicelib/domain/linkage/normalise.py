@@ -155,13 +155,29 @@ def _other_ending(key: str) -> str | None:
     return None
 
 
+# A Moldovan's given or father's name may be written in its Russian form, as Soviet-era
+# passports and Russian-language records give it (Иван for Ion, Дмитрий for Dumitru):
+# the Russian form also reads as the Romanian one.
+_RUSSIAN_FORMS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("Ion", ("Иван",)), ("Dumitru", ("Дмитрий",)), ("Petru", ("Пётр", "Петр")), ("Eugen", ("Евгений",)),
+    ("Alexandru", ("Александр",)), ("Tudor", ("Фёдор", "Федор")), ("Mihai", ("Михаил",)),
+    ("Gheorghe", ("Георгий",)), ("Vasile", ("Василий",)), ("Nicolae", ("Николай",)),
+    ("Iurie", ("Юрий",)), ("Vitalie", ("Виталий",)), ("Anatol", ("Анатолий",)), ("Grigore", ("Григорий",)),
+    ("Valeriu", ("Валерий",)), ("Sergiu", ("Сергей",)), ("Ștefan", ("Степан",)), ("Eugenia", ("Евгения",)),
+)
+_ROMANIAN_FORM = {
+    name_keys(russian)[0]: name_keys(romanian)[0] for romanian, forms in _RUSSIAN_FORMS for russian in forms
+}
+
+
 def name_readings(text: Any) -> tuple[str, ...]:
     """The spelling of a name (its keys joined by spaces), then its other readings.
 
     Each letter of ``_OTHER_READINGS`` is read both ways, the first three of them at
     most, so that "Sârbu" also reads "sarbu", as a keyboard without â writes it. Then
-    each reading's last word is read with its other ending (``_OTHER_ENDINGS``), while
-    there is room for ``MAX_READINGS``.
+    the Russian form of a Moldovan name also reads as its Romanian form
+    (``_RUSSIAN_FORMS``), and each reading's last word with its other ending
+    (``_OTHER_ENDINGS``), while there is room for ``MAX_READINGS``.
     """
     if not isinstance(text, str):
         return ()
@@ -172,6 +188,9 @@ def name_readings(text: Any) -> tuple[str, ...]:
         if other is not None and len(readings) < MAX_READINGS:
             readings += [reading[:index] + other + reading[index + 1 :] for reading in readings]
     spellings = [keys for keys in map(name_keys, readings) if keys]
+    romanian = tuple(_ROMANIAN_FORM.get(key, key) for key in spellings[0]) if spellings else ()
+    if romanian and romanian != spellings[0] and len(spellings) < MAX_READINGS:
+        spellings.append(romanian)
     for keys in list(spellings):
         ending = _other_ending(keys[-1])
         if ending is not None and len(spellings) < MAX_READINGS:
