@@ -137,6 +137,10 @@ def test_a_moldovan_name_in_its_russian_form_also_reads_as_the_romanian_one(roma
     assert name_readings(romanian)[0] in name_readings(russian)
 
 
+def test_romanian_x_reads_as_moldovan_cyrillic_writes_it():
+    assert name_keys("Alexandru") == name_keys("Александру")
+
+
 def test_short_names_keep_their_ending():
     assert not set(name_readings("Mile")) & set(name_readings("Mila"))
     assert not set(name_readings("Rade")) & set(name_readings("Rada"))

@@ -18,7 +18,9 @@ that lack them. Three layers, each built on the previous one:
     ====================  ===========================================================
     ``k``                 k, q (Alb.), c, č, ć, ç (Alb.), ch, tsh, tch, cz, ck, kh —
                           Krasniqi / Krasnići / Красники / Krasnici; Romanian c = k
-    ``g``                 g, gj (Alb.), đ, dj, dž, dz, xh (Alb.), x (Alb.), gh (Rom.)
+    ``g``                 g, gj (Alb.), đ, dj, dž, dz, xh (Alb.), gh (Rom.)
+    ``ks``                x as Romanian writes it — Alexandru / Александру; Albanian
+                          names rarely have an x without h
     ``s``                 s, š, ș, ş, sh (Alb.), sch, sz
     ``z``                 z, ž, zh (Alb.)
     ``d`` / ``t``         dh / th (Alb. fricatives, written d / t in Serbian)
@@ -81,7 +83,7 @@ _SPELLING_CLASSES = {
     "ch": "k", "cz": "k", "ck": "k", "kh": "k", "xh": "g", "gj": "g", "dj": "g",
     "dz": "g", "gh": "g", "sh": "s", "sz": "s", "zh": "z", "dh": "d", "th": "t",
     "ph": "f", "ea": "ia",
-    "c": "k", "q": "k", "x": "g", "w": "v", "y": "i", "j": "i", "h": "",
+    "c": "k", "q": "k", "x": "ks", "w": "v", "y": "i", "j": "i", "h": "",
 }
 _SPELLING_PATTERN = re.compile(
     "|".join(sorted(_SPELLING_CLASSES, key=len, reverse=True))
