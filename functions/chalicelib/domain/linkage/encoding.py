@@ -14,10 +14,9 @@ useless for a dictionary attack ("hash every name in the phone book") without th
   citizenship). 96 bits make a chance collision between two values negligible at any
   realistic database size.
 * **Spelling tokens**: 64-bit keyed BLAKE2b of a name's spelling key, of its other
-  readings (a keyboard without â, ț or đ, the Serbian ending of an Albanian name:
-  normalise.name_readings) and of every spelling one letter shorter. Two names one
-  letter apart share one of the shorter spellings; the store counts records per
-  spelling (term frequencies, scoring.NameFrequencies).
+  readings (normalise.name_readings) and of every spelling one letter shorter. Two
+  names one letter apart share one of the shorter spellings; the store counts records
+  per spelling (term frequencies, scoring.NameFrequencies).
   A name yields dozens of these, so the faster keyed hash; 64 bits keep a chance
   collision between two records' spellings negligible.
 

@@ -40,10 +40,9 @@ cousins named after one grandparent share a village, but not a father (the
 ``same_name`` rows).
 
 Names are compared by the Dice coefficient of their Bloom filters (``EXACT``,
-``CLOSE``), then by their other readings (a keyboard without the region's letters, an
-Albanian name's Serbian ending, normalise.name_readings: ``EXACT``), then by their spellings one letter shorter
-(``ONE_LETTER``: a letter wrong, missing, added or two swapped, which costs short names
-much of their Dice). Given and family names are compared straight and, when neither
+``CLOSE``), then by their other readings (normalise.name_readings: ``EXACT``), then by
+their spellings one letter shorter (``ONE_LETTER``: a letter wrong, missing, added or
+two swapped, which costs short names much of their Dice). Given and family names are compared straight and, when neither
 agrees so, crossed (given against family); the better reading counts, and the result
 says which was used.
 Read crossed, which pair is "the given name" depends on the direction of the
