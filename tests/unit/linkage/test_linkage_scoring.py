@@ -47,6 +47,16 @@ def test_nickname_in_other_names_counts_as_an_alias():
     assert comparison.level("given_name") is Level.ALIAS
 
 
+def test_a_short_form_of_the_given_name_links_when_the_rest_of_the_identity_agrees():
+    jovanovic = {"family_name": "Jovanović", "father_name": "Milan", "date_of_birth": "1994-06-02",
+                 "place_of_birth": "Niš"}
+    comparison = compare({**jovanovic, "given_name": "Svetlana"},
+                         {"given_name": "Цеца", "family_name": "Јовановић", "father_name": "Милан",
+                          "date_of_birth": "02.06.1994", "place_of_birth": "Ниш"})
+    assert comparison.level("given_name") is Level.ALIAS
+    assert decide(comparison) is Decision.LINK
+
+
 def test_missing_values_weigh_nothing():
     comparison = compare({"given_name": "Arbër", "family_name": "Krasniqi"}, ARBER)
     for field in ("father_name", "birth_date", "place_of_birth", "documents"):
