@@ -62,22 +62,14 @@ def test_skeleton_ignores_word_order_and_vowel_slips():
     assert name_skeleton(name_keys("Bajram")) == name_skeleton(name_keys("Bajrami"))
 
 
-def test_known_short_forms_are_variants_of_the_full_name():
-    assert name_keys("Arbër")[0] in known_variants(name_keys("Beri"))
-    assert name_keys("Saša")[0] in known_variants(name_keys("Aleksandar"))
-
-
 @pytest.mark.parametrize("short, full", [
-    ("Ceca", "Svetlana"), ("Goca", "Gordana"), ("Peđa", "Predrag"), ("Linda", "Mirlinda"),
-    ("Costel", "Constantin"), ("Mitică", "Dumitru"), ("Natașa", "Natalia"), ("Sașa", "Alexandru"),
+    ("Beri", "Arbër"), ("Saša", "Aleksandar"), ("Ceca", "Svetlana"), ("Цеца", "Svetlana"), ("Goca", "Gordana"),
+    ("Peđa", "Predrag"), ("Linda", "Mirlinda"), ("Costel", "Constantin"), ("Mitică", "Dumitru"),
+    ("Natașa", "Natalia"), ("Sașa", "Alexandru"),
 ])
-def test_the_regions_everyday_short_forms_read_as_the_full_name(short, full):
+def test_the_regions_everyday_short_forms_read_as_the_full_name_and_back(short, full):
     assert name_keys(full)[0] in known_variants(name_keys(short))
     assert name_keys(short)[0] in known_variants(name_keys(full))
-
-
-def test_a_short_form_in_cyrillic_reads_as_the_full_name():
-    assert name_keys("Svetlana")[0] in known_variants(name_keys("Цеца"))
 
 
 def test_places_in_albanian_serbian_and_cyrillic_are_one_place():
