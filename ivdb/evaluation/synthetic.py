@@ -99,7 +99,9 @@ NICKNAMES = {
     "Gheorghe": "Gigi", "Alexandru": "Sandu", "Nicolae": "Nicu", "Ecaterina": "Cati", "Ramadan": "Dani",
     "Mehmed": "Meho", "Fatima": "Fata", "Kaltrina": "Tina", "Afërdita": "Dita",
 }
-# Russian forms a Russian-language record gives a Moldovan man's name.
+# Russian forms a Russian-language record gives a Moldovan man's name. Like NICKNAMES, written
+# apart from the engine's tables (normalise._RUSSIAN_FORMS, _HYPOCORISMS) on purpose: the
+# evaluation must not grade the engine against its own knowledge.
 RUSSIAN_FORMS = {
     "Ion": "Иван", "Gheorghe": "Георгий", "Vasile": "Василий", "Nicolae": "Николай", "Mihai": "Михаил",
     "Sergiu": "Сергей", "Dumitru": "Дмитрий", "Petru": "Пётр", "Tudor": "Фёдор", "Vitalie": "Виталий",

@@ -257,7 +257,7 @@ _HYPOCORISMS: tuple[tuple[str, tuple[str, ...]], ...] = (
     # Romanian / Moldovan, with the Russian short forms Moldovan records also use
     ("Ion", ("Ionel", "Nelu", "Ionuț")), ("Ioana", ("Ionela", "Oana")), ("Elena", ("Lena", "Ela", "Nuța")),
     ("Gheorghe", ("Gigi", "Ghiță", "Gică")), ("Alexandru", ("Sandu", "Alex", "Sașa")),
-    ("Alexandra", ("Sandra", "Alex", "Sașa")), ("Mihai", ("Mihăiță", "Mișa")),
+    ("Alexandra", ("Sandra", "Alex")), ("Mihai", ("Mihăiță", "Mișa")),
     ("Nicolae", ("Nicu", "Nicușor", "Colea")), ("Vasile", ("Vasilică", "Vasea")),
     ("Ecaterina", ("Cati", "Catinca", "Catea")),
     ("Cristina", ("Cristi",)), ("Mariana", ("Mari",)), ("Victoria", ("Vica",)),

@@ -42,9 +42,9 @@ cousins named after one grandparent share a village, but not a father (the
 Names are compared by the Dice coefficient of their Bloom filters (``EXACT``,
 ``CLOSE``), then by their other readings (normalise.name_readings: ``EXACT``), then by
 their spellings one letter shorter (``ONE_LETTER``: a letter wrong, missing, added or
-two swapped, which costs short names much of their Dice). Given and family names are compared straight and, when neither
-agrees so, crossed (given against family); the better reading counts, and the result
-says which was used.
+two swapped, which costs short names much of their Dice). Given and family names are
+compared straight and, when neither agrees so, crossed (given against family); the
+better reading counts, and the result says which was used.
 Read crossed, which pair is "the given name" depends on the direction of the
 comparison; the lower-scoring labelling is taken, so that comparing A with B and B with
 A give the same score. ``other_names`` (and known short forms of a given name) enter as
