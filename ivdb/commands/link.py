@@ -5,8 +5,13 @@ random key that exists only for this run (so the encodings it builds are worthle
 afterwards). Input is read line by line; output is written once all records are linked,
 because a later record may still merge two earlier persons. Memory is what the store
 needs per record (packed encoding, block memberships, person, links, queued reviews):
-about 5 KB, mostly block memberships (484 MiB at 100,000 records in
+about 5 KB, mostly block memberships (525 MiB at 100,000 records in
 benchmarks/linkage_offline.py).
+
+A line that is not a record document (not JSON, not an object, a section that is not an
+object) stops the run with its line number and exit status 2; OUTPUT is left as it was.
+Fields of unexpected types inside a section are read as unknown, as the linkage function
+reads them.
 
 Once every record is linked, each pending review is weighed again against the whole
 database, as the linkage function's nightly run does (``Linker.reconsider``): a pair
@@ -26,6 +31,14 @@ from typing import IO, Iterator, Sequence
 from chalicelib.domain.linkage import Thresholds, in_memory_linker
 
 KEY_BYTES = 32
+NOT_LINKED = 2
+
+
+SECTIONS = ("identity", "statistical")
+
+
+class UnreadableRecord(ValueError):
+    """A line that is not a record document; the message names the line, never its content."""
 
 
 def read_records(lines: IO[str]) -> Iterator[tuple[str, dict]]:
@@ -36,9 +49,12 @@ def read_records(lines: IO[str]) -> Iterator[tuple[str, dict]]:
         try:
             record = json.loads(line)
         except json.JSONDecodeError as error:
-            raise ValueError(f"line {number} is not valid JSON") from error
+            raise UnreadableRecord(f"line {number} is not valid JSON") from error
         if not isinstance(record, dict):
-            raise ValueError(f"line {number} is not a JSON object")
+            raise UnreadableRecord(f"line {number} is not a JSON object")
+        for section in SECTIONS:
+            if record.get(section) is not None and not isinstance(record[section], dict):
+                raise UnreadableRecord(f"line {number}: {section} is not a JSON object")
         yield str(record.get("id", number)), record
 
 
@@ -66,8 +82,22 @@ def link_stream(lines: IO[str], output: IO[str], thresholds: Thresholds = Thresh
 
 
 def run(args: argparse.Namespace) -> int:
-    with open(args.input, encoding="utf-8") as lines, open(args.output, "w", encoding="utf-8") as output:
-        summary = link_stream(lines, output)
+    """Link INPUT into a file beside OUTPUT that replaces it only once every line is
+    written: an unreadable line or a crash leaves an earlier OUTPUT as it was."""
+    partial = f"{args.output}.partial"
+    try:
+        with open(args.input, encoding="utf-8") as lines, open(partial, "w", encoding="utf-8") as output:
+            summary = link_stream(lines, output)
+        os.replace(partial, args.output)
+    except (UnreadableRecord, OSError) as error:
+        print(f"ivdb link: {error}", file=sys.stderr)
+        return NOT_LINKED
+    except UnicodeDecodeError:
+        print(f"ivdb link: {args.input} is not UTF-8 text", file=sys.stderr)
+        return NOT_LINKED
+    finally:
+        if os.path.exists(partial):
+            os.remove(partial)
     print(json.dumps(summary), file=sys.stderr)
     return 0
 

@@ -33,15 +33,47 @@ def test_ivdb_link_writes_one_person_per_record(tmp_path, capsys):
     assert "Krasniqi" not in summary and "Arb" not in summary
 
 
-def test_ivdb_link_rejects_a_line_that_is_not_a_record(tmp_path):
-    source = tmp_path / "broken.jsonl"
-    source.write_text('{"id": "a"}\n[1, 2]\n', encoding="utf-8")
-    try:
-        link.main([str(source), "--output", str(tmp_path / "out.jsonl")])
-    except ValueError as error:
-        assert "line 2" in str(error)
-    else:
-        raise AssertionError("a JSON array line must be rejected")
+@pytest.mark.parametrize("broken_line, problem", [
+    ('{"id": "b", "identity": {"given_name": "Drita"', "line 2 is not valid JSON"),
+    ('["Drita", "Krasniqi"]', "line 2 is not a JSON object"),
+    ('{"id": "b", "identity": "Drita Krasniqi"}', "line 2: identity is not a JSON object"),
+    ('{"id": "b", "statistical": ["female"]}', "line 2: statistical is not a JSON object"),
+])
+def test_ivdb_link_names_the_line_that_is_not_a_record_and_leaves_the_output_as_it_was(
+        tmp_path, capsys, broken_line, problem):
+    source, target = tmp_path / "broken.jsonl", tmp_path / "persons.jsonl"
+    source.write_text(json.dumps(RECORDS[0], ensure_ascii=False) + "\n" + broken_line + "\n", encoding="utf-8")
+    target.write_text("the last run's persons\n", encoding="utf-8")
+
+    assert link.main([str(source), "--output", str(target)]) == link.NOT_LINKED
+
+    error = capsys.readouterr().err
+    assert problem in error
+    assert "Drita" not in error and "Krasniqi" not in error and "female" not in error
+    assert target.read_text(encoding="utf-8") == "the last run's persons\n"
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["broken.jsonl", "persons.jsonl"]
+
+
+def test_ivdb_link_refuses_input_that_is_not_utf8_without_quoting_it(tmp_path, capsys):
+    source = tmp_path / "latin2.jsonl"
+    source.write_bytes(json.dumps({"identity": {"given_name": "Dra\u017een"}}, ensure_ascii=False).encode("iso-8859-2"))
+
+    assert link.main([str(source), "--output", str(tmp_path / "persons.jsonl")]) == link.NOT_LINKED
+
+    assert capsys.readouterr().err == f"ivdb link: {source} is not UTF-8 text\n"
+    assert not (tmp_path / "persons.jsonl").exists()
+
+
+def test_ivdb_link_reads_a_field_of_an_unexpected_type_as_unknown(tmp_path):
+    source, target = tmp_path / "records.jsonl", tmp_path / "persons.jsonl"
+    odd = {"id": "odd", "identity": {**RECORDS[0]["identity"], "birth_year": "2007", "other_names": "Ari",
+                                     "place_of_birth": 7}}
+    source.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in (RECORDS[0], odd)), encoding="utf-8")
+
+    assert link.main([str(source), "--output", str(target)]) == 0
+
+    persons = {line["id"]: line["person_id"] for line in map(json.loads, target.read_text().splitlines())}
+    assert persons["kp-1"] == persons["odd"]
 
 
 def test_pairwise_scores_count_pairs():
