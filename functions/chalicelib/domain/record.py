@@ -23,17 +23,6 @@ from jsonschema import Draft202012Validator, ValidationError, validators
 from chalicelib.domain.errors import InvalidInput, Problem, json_pointer
 
 SECTION_NAMES = ("identity", "statistical", "case", "assistance")
-VOCABULARIES = (
-    "sex",
-    "status",
-    "form_of_exploitation",
-    "means_of_control",
-    "recruitment",
-    "service",
-    "document_type",
-    "trafficking_scope",
-    "country_code",
-)
 
 EARLIEST_DATE = date(1900, 1, 1)
 CLOCK_TOLERANCE = timedelta(days=1)

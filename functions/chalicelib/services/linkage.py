@@ -34,7 +34,6 @@ from chalicelib.domain.policy import AccessPolicy, type_reader_key
 from chalicelib.services.records import Records
 
 LINKAGE_SERVICE = "linkage"
-REVIEWER_TYPE = "reviewer"
 REVIEWS_PAGE_LIMIT = 100
 
 

@@ -25,7 +25,6 @@ from chalicelib.domain.sections import SectionCipher, SectionUnreadable
 
 META = "meta"
 REFERENCE = "reference"
-PART_NAMES = (REFERENCE, META) + SECTION_NAMES
 
 
 @dataclass(frozen=True)

@@ -2,8 +2,6 @@
 
 import os
 
-import numpy as np
-
 from chalicelib.domain.linkage.encoding import BloomFilter, Encoder, RecordEncoding
 
 KEY = b"k" * 32
@@ -22,8 +20,7 @@ def bloom(encoder, name):
 def test_bloom_filter_is_deterministic_for_one_key():
     first, second = Encoder(KEY), Encoder(KEY)
     assert bloom(first, "krasniki") == bloom(second, "krasniki")
-    assert bloom(first, "krasniki").bits.dtype == np.bool_
-    assert len(bloom(first, "krasniki").bits) == 1024
+    assert bloom(first, "krasniki").length == len(bloom(first, "krasniki").to_bytes()) * 8 == 1024
 
 
 def test_different_keys_give_unrelated_filters():
@@ -41,7 +38,6 @@ def test_dice_is_high_for_similar_names_and_low_for_different_ones():
 def test_bloom_filter_round_trips_through_bytes():
     original = bloom(Encoder(KEY), "arber")
     assert BloomFilter.from_bytes(original.to_bytes()) == original
-    assert BloomFilter.from_bits(original.bits) == original
 
 
 def test_encoding_round_trips_through_dict_and_bytes():

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from chalicelib.domain.record import SECTION_NAMES, VOCABULARIES, assemble_record, split_record
+from chalicelib.domain.record import SECTION_NAMES, assemble_record, split_record
 
 SCHEMAS = Path(__file__).resolve().parents[3] / "schemas"
 EXAMPLES = sorted((SCHEMAS / "examples").glob("record-*.json"))
@@ -23,7 +23,9 @@ def test_nothing_in_a_record_lies_outside_the_sections_but_reference_status_and_
 
 
 def test_every_vocabulary_is_at_its_documented_pointer(record_schema):
-    for name in VOCABULARIES:
+    vocabularies = [name for name, definition in record_schema.schema["$defs"].items() if "enum" in definition]
+    assert {"sex", "status", "form_of_exploitation", "country_code"} <= set(vocabularies)
+    for name in vocabularies:
         values = record_schema.vocabulary(name)
         assert values, name
         assert len(values) == len(set(values)), name

@@ -111,10 +111,10 @@ def test_a_split_counts_one_person_as_two(projection):
 def test_adding_then_retracting_leaves_no_cell(projection):
     facts = person(conflicts=frozenset({"sex"}))
     projection.apply(FactsDelta(add=[facts]))
-    assert projection.conflict_counts() == {"sex": 1}
+    assert persons_by(projection, "reconciliation_conflict") == {("sex",): 1}
     projection.apply(FactsDelta(retract=[facts]))
     assert projection.store.snapshot() == {}
-    assert projection.conflict_counts() == {}
+    assert persons_by(projection, "reconciliation_conflict") == {}
 
 
 def test_retracting_facts_never_added_is_refused(projection):

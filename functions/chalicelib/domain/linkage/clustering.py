@@ -67,7 +67,6 @@ class LinkChange(str, Enum):
     JOINED = "joined"
     MERGED = "merged"
     WITHDRAWN = "withdrawn"
-    DECIDED = "decided"
 
 
 @dataclass(frozen=True)

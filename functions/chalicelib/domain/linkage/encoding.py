@@ -72,8 +72,7 @@ def bigrams(keys: Iterable[str]) -> set[str]:
 class BloomFilter:
     """A fixed-length bit array; compare two with :meth:`dice`.
 
-    Bits are kept as one Python integer so that Dice is two AND/popcount operations;
-    :attr:`bits` gives the NumPy bit array.
+    Bits are kept as one Python integer so that Dice is two AND/popcount operations.
     """
 
     __slots__ = ("length", "_value", "_count")
@@ -84,17 +83,8 @@ class BloomFilter:
         self._count = value.bit_count()
 
     @classmethod
-    def from_bits(cls, bits: np.ndarray) -> "BloomFilter":
-        packed = np.packbits(bits.astype(bool)).tobytes()
-        return cls(len(bits), int.from_bytes(packed, "big"))
-
-    @classmethod
     def from_bytes(cls, packed: bytes) -> "BloomFilter":
         return cls(len(packed) * 8, int.from_bytes(packed, "big"))
-
-    @property
-    def bits(self) -> np.ndarray:
-        return np.unpackbits(np.frombuffer(self.to_bytes(), dtype=np.uint8)).astype(bool)
 
     @property
     def count(self) -> int:

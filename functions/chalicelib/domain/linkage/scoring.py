@@ -573,15 +573,16 @@ class FellegiSunter:
     def complete(best: Comparison, others: Iterable[Comparison]) -> Comparison:
         """``best`` with each field but the names at its strongest among ``best`` and
         ``others``: the comparisons of one record with every record of one person."""
-        fields = {field.field: field for field in best.fields}
+        strongest = {compared.field: compared for compared in best.fields}
         for other in others:
-            for field in other.fields:
-                if field.field in _COMPLETED_FIELDS and field.level is not Level.MISSING and (
-                    fields[field.field].level is Level.MISSING or field.weight > fields[field.field].weight
+            for compared in other.fields:
+                current = strongest[compared.field]
+                if compared.field in _COMPLETED_FIELDS and compared.level is not Level.MISSING and (
+                    current.level is Level.MISSING or compared.weight > current.weight
                 ):
-                    fields[field.field] = field
-        completed = tuple(fields[field.field] for field in best.fields)
-        return Comparison(completed, sum(field.weight for field in completed), best.names_swapped)
+                    strongest[compared.field] = compared
+        completed = tuple(strongest[compared.field] for compared in best.fields)
+        return Comparison(completed, sum(compared.weight for compared in completed), best.names_swapped)
 
     @staticmethod
     def contradicts(comparison: Comparison, thresholds: Thresholds) -> bool:

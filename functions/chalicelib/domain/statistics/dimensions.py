@@ -42,8 +42,6 @@ STORED_DIMENSIONS: tuple[str, ...] = (
 )
 """Dimensions the projection keeps counts for; the others are derived from these or from the month."""
 
-MULTI_VALUED: frozenset[str] = frozenset({"citizenship", "forms_of_exploitation"})
-
 AGE_BANDS: tuple[tuple[int, int | None, str], ...] = (
     (0, 11, "0-11"),
     (12, 17, "12-17"),

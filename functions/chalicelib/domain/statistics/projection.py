@@ -210,13 +210,6 @@ class StatisticsProjection:
     def read(self, cube: Cube, first_month: Month | None, last_month: Month | None) -> Iterable[StoredCell]:
         return self.store.read_cells(cube, first_month, last_month)
 
-    def conflict_counts(self) -> dict[str, int]:
-        """Persons whose records conflict, per attribute: a data quality figure for the operators."""
-        counts: dict[str, int] = defaultdict(int)
-        for cell in self.store.read_cells(CONFLICTS_CUBE, None, None):
-            counts[cell.coordinates[0]] += cell.persons
-        return dict(counts)
-
     def _accumulate(
         self,
         net: dict[tuple[int, Month, tuple[str, ...]], list[int]],
