@@ -41,8 +41,9 @@ class UnreadableRecord(ValueError):
     """A line that is not a record document; the message names the line, never its content."""
 
 
-def read_records(lines: IO[str]) -> Iterator[tuple[str, dict]]:
-    """(id, record) for every non-blank line; the id defaults to the line number."""
+def read_records(lines: IO[str]) -> Iterator[tuple[str, str | int, dict]]:
+    """(key, id as written, record) for every non-blank line. The id is written back as
+    the input wrote it (a string or an integer); without one, the line number stands in."""
     for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
@@ -55,26 +56,30 @@ def read_records(lines: IO[str]) -> Iterator[tuple[str, dict]]:
         for section in SECTIONS:
             if record.get(section) is not None and not isinstance(record[section], dict):
                 raise UnreadableRecord(f"line {number}: {section} is not a JSON object")
-        yield str(record.get("id", number)), record
+        written_id = record.get("id", str(number))
+        if isinstance(written_id, bool) or not isinstance(written_id, (str, int)):
+            raise UnreadableRecord(f"line {number}: id is neither a string nor an integer")
+        yield str(written_id), written_id, record
 
 
 def link_stream(lines: IO[str], output: IO[str], thresholds: Thresholds = Thresholds()) -> dict[str, int]:
-    """Link every record of ``lines`` and write one ``{"id", "person_id"}`` line each."""
+    """Link every record of ``lines`` and write one ``{"id", "person_id"}`` line each; a
+    record whose id comes again is linked again, as an update, and written once."""
     linker = in_memory_linker(os.urandom(KEY_BYTES), thresholds)
-    order: list[str] = []
+    written_ids: dict[str, str | int] = {}
     compared = 0
-    for record_id, record in read_records(lines):
+    for record_id, written_id, record in read_records(lines):
         outcome = linker.link(record_id, record.get("identity"), record.get("statistical"))
         compared += outcome.candidates
-        order.append(record_id)
+        written_ids.setdefault(record_id, written_id)
     linker.reconsider_reviews()
     persons = set()
-    for record_id in dict.fromkeys(order):
+    for record_id, written_id in written_ids.items():
         person_id = linker.store.resolve(linker.store.person_of(record_id) or "")
         persons.add(person_id)
-        output.write(json.dumps({"id": record_id, "person_id": person_id}) + "\n")
+        output.write(json.dumps({"id": written_id, "person_id": person_id}) + "\n")
     return {
-        "records": len(order),
+        "records": len(written_ids),
         "persons": len(persons),
         "reviews": len(linker.pending_reviews()),
         "candidates_compared": compared,

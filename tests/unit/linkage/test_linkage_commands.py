@@ -64,6 +64,29 @@ def test_ivdb_link_refuses_input_that_is_not_utf8_without_quoting_it(tmp_path, c
     assert not (tmp_path / "persons.jsonl").exists()
 
 
+def test_ivdb_link_writes_each_id_back_as_the_input_wrote_it_and_once(tmp_path):
+    source, target = tmp_path / "records.jsonl", tmp_path / "persons.jsonl"
+    numbered = [{**RECORDS[0], "id": 101}, {**RECORDS[1], "id": "101-b"}, {**RECORDS[2], "id": 103}]
+    corrected = {**RECORDS[2], "id": 103, "identity": {**RECORDS[2]["identity"], "given_name": "Dritë"}}
+    source.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in [*numbered, corrected]), encoding="utf-8")
+
+    assert link.main([str(source), "--output", str(target)]) == 0
+
+    lines = [json.loads(line) for line in target.read_text().splitlines()]
+    assert [line["id"] for line in lines] == [101, "101-b", 103]
+    assert lines[0]["person_id"] == lines[1]["person_id"] != lines[2]["person_id"]
+
+
+@pytest.mark.parametrize("wrong_id", [None, True, 1.5, ["kp-1"], {"kp": 1}])
+def test_ivdb_link_refuses_an_id_that_is_neither_a_string_nor_an_integer(tmp_path, capsys, wrong_id):
+    source = tmp_path / "records.jsonl"
+    source.write_text(json.dumps({**RECORDS[0], "id": wrong_id}, ensure_ascii=False), encoding="utf-8")
+
+    assert link.main([str(source), "--output", str(tmp_path / "persons.jsonl")]) == link.NOT_LINKED
+
+    assert "line 1: id is neither a string nor an integer" in capsys.readouterr().err
+
+
 def test_ivdb_link_reads_a_field_of_an_unexpected_type_as_unknown(tmp_path):
     source, target = tmp_path / "records.jsonl", tmp_path / "persons.jsonl"
     odd = {"id": "odd", "identity": {**RECORDS[0]["identity"], "birth_year": "2007", "other_names": "Ari",
