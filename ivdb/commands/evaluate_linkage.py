@@ -5,6 +5,10 @@ a random key per run) and, on the same records with names in clear, with a Splin
 (DuckDB) model as a baseline; prints pairwise precision, recall and F1 of both side by
 side, with the engine's review queue. Prints only aggregate figures, never a record.
 
+``--input LABELLED.jsonl`` measures the same on records someone has labelled instead:
+record documents as ``ivdb link`` reads them, each naming its true person in
+``true_person`` (or the field ``--label`` names); an id may appear once only.
+
 ``--auto-link SCORE`` evaluates another auto-link threshold than the engine's, to show
 what precision a lower one would cost and what recall it would buy.
 """
@@ -22,11 +26,14 @@ from typing import Sequence
 
 from chalicelib.domain.linkage import DecisionConflict, ReviewDecision, Thresholds, in_memory_linker
 from chalicelib.domain.linkage.normalise import birth_date, fold
+from ivdb.commands.link import UnreadableRecord, read_records
 from ivdb.evaluation.metrics import PairwiseScores, pairwise_scores
 from ivdb.evaluation.synthetic import generate
 
 SPLINK_MATCH_PROBABILITY = 0.99
 LABEL_WIDTH = 40
+DEFAULT_LABEL = "true_person"
+NOT_EVALUATED = 2
 
 
 @dataclass(frozen=True)
@@ -133,10 +140,34 @@ def _row(label: str, scores: PairwiseScores, extra: str) -> str:
     return f"{label:<{LABEL_WIDTH}} {scores.precision:>9.4f} {scores.recall:>8.4f} {scores.f1:>8.4f}  {extra}"
 
 
+def read_labelled(path: str, label: str = DEFAULT_LABEL) -> list[dict]:
+    """Labelled record documents, as the generator's: ``id``, ``true_person``, sections."""
+    records: list[dict] = []
+    seen: set[str] = set()
+    with open(path, encoding="utf-8") as lines:
+        for line in read_records(lines, label):
+            if line.key in seen:
+                raise UnreadableRecord(f"line {line.number}: the id of an earlier line again")
+            seen.add(line.key)
+            records.append({"id": line.key, "true_person": str(line.record[label]),
+                            "identity": line.record.get("identity"), "statistical": line.record.get("statistical")})
+    if not records:
+        raise UnreadableRecord(f"{path} holds no record")
+    return records
+
+
 def run(args: argparse.Namespace) -> int:
-    records = list(generate(args.records, args.seed))
+    try:
+        records = list(generate(args.records, args.seed)) if args.input is None else read_labelled(args.input, args.label)
+    except (UnreadableRecord, OSError) as error:
+        print(f"ivdb evaluate-linkage: {error}", file=sys.stderr)
+        return NOT_EVALUATED
+    except UnicodeDecodeError:
+        print(f"ivdb evaluate-linkage: {args.input} is not UTF-8 text", file=sys.stderr)
+        return NOT_EVALUATED
+    kind, origin = ("synthetic", f"seed {args.seed}") if args.input is None else ("labelled", args.input)
     persons = len({r["true_person"] for r in records})
-    print(f"{len(records)} synthetic records of {persons} persons (seed {args.seed})")
+    print(f"{len(records)} {kind} records of {persons} persons ({origin})")
     print(f"{'':<{LABEL_WIDTH}} {'precision':>9} {'recall':>8} {'F1':>8}")
     engine = run_engine(records, Thresholds(auto_link=args.auto_link))
     print(_row(
@@ -168,8 +199,12 @@ def _auto_link_threshold(text: str) -> float:
 
 
 def _add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--records", type=int, default=5000, help="number of records to generate")
+    source = parser.add_mutually_exclusive_group()
+    source.add_argument("--records", type=int, default=5000, help="number of records to generate")
+    source.add_argument("--input", metavar="LABELLED.jsonl", help="labelled record documents to measure on instead")
     parser.add_argument("--seed", type=int, default=1, help="seed of the generator")
+    parser.add_argument("--label", default=DEFAULT_LABEL, metavar="FIELD",
+                        help=f"with --input, the field naming each record's true person (default: {DEFAULT_LABEL})")
     parser.add_argument("--auto-link", type=_auto_link_threshold, default=Thresholds.auto_link, metavar="SCORE",
                         help=f"auto-link threshold to evaluate, in log2 likelihood ratio (the engine's: {Thresholds.auto_link:g})")
     parser.add_argument("--skip-baseline", action="store_true", help="do not run the Splink baseline")

@@ -26,7 +26,7 @@ import argparse
 import json
 import os
 import sys
-from typing import IO, Iterator, Sequence
+from typing import IO, Iterator, NamedTuple, Sequence
 
 from chalicelib.domain.linkage import Thresholds, in_memory_linker
 
@@ -41,9 +41,18 @@ class UnreadableRecord(ValueError):
     """A line that is not a record document; the message names the line, never its content."""
 
 
-def read_records(lines: IO[str]) -> Iterator[tuple[str, str | int, dict]]:
-    """(key, id as written, record) for every non-blank line. The id is written back as
-    the input wrote it (a string or an integer); without one, the line number stands in."""
+class RecordLine(NamedTuple):
+    number: int
+    key: str
+    """The id as the store keys records."""
+    written_id: str | int
+    """The id as the input wrote it, written back so; the line number where it gave none."""
+    record: dict
+
+
+def read_records(lines: IO[str], label: str | None = None) -> Iterator[RecordLine]:
+    """Every non-blank line as a record document. With ``label``, every record must name
+    its true person in that field (evaluation)."""
     for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
@@ -57,9 +66,15 @@ def read_records(lines: IO[str]) -> Iterator[tuple[str, str | int, dict]]:
             if record.get(section) is not None and not isinstance(record[section], dict):
                 raise UnreadableRecord(f"line {number}: {section} is not a JSON object")
         written_id = record.get("id", str(number))
-        if isinstance(written_id, bool) or not isinstance(written_id, (str, int)):
+        if not _is_identifier(written_id):
             raise UnreadableRecord(f"line {number}: id is neither a string nor an integer")
-        yield str(written_id), written_id, record
+        if label is not None and not _is_identifier(record.get(label)):
+            raise UnreadableRecord(f"line {number}: {label} is not a string or an integer")
+        yield RecordLine(number, str(written_id), written_id, record)
+
+
+def _is_identifier(value: object) -> bool:
+    return isinstance(value, (str, int)) and not isinstance(value, bool)
 
 
 def link_stream(lines: IO[str], output: IO[str], thresholds: Thresholds = Thresholds()) -> dict[str, int]:
@@ -68,10 +83,10 @@ def link_stream(lines: IO[str], output: IO[str], thresholds: Thresholds = Thresh
     linker = in_memory_linker(os.urandom(KEY_BYTES), thresholds)
     written_ids: dict[str, str | int] = {}
     compared = 0
-    for record_id, written_id, record in read_records(lines):
-        outcome = linker.link(record_id, record.get("identity"), record.get("statistical"))
+    for line in read_records(lines):
+        outcome = linker.link(line.key, line.record.get("identity"), line.record.get("statistical"))
         compared += outcome.candidates
-        written_ids.setdefault(record_id, written_id)
+        written_ids.setdefault(line.key, line.written_id)
     linker.reconsider_reviews()
     persons = set()
     for record_id, written_id in written_ids.items():

@@ -141,6 +141,43 @@ def test_evaluate_linkage_runs_the_engine_at_the_auto_link_threshold_asked_for(c
     assert "engine, keyed encodings (auto-link 15.5)" in capsys.readouterr().out
 
 
+def test_evaluate_linkage_measures_records_someone_has_labelled(tmp_path, capsys):
+    labelled = tmp_path / "labelled.jsonl"
+    persons = ["arber", "arber", "drita"]
+    labelled.write_text("\n".join(json.dumps({**record, "id": f"r{n}", "person": person}, ensure_ascii=False)
+                                  for n, (record, person) in enumerate(zip(RECORDS, persons))), encoding="utf-8")
+
+    assert evaluate_linkage.main(["--input", str(labelled), "--label", "person", "--skip-baseline"]) == 0
+
+    out = capsys.readouterr().out
+    assert f"3 labelled records of 2 persons ({labelled})" in out
+    engine_row = next(line for line in out.splitlines() if line.startswith("engine, keyed encodings"))
+    assert engine_row.split()[5:8] == ["1.0000", "1.0000", "1.0000"]
+    assert "Krasniqi" not in out and "Arb" not in out
+
+
+@pytest.mark.parametrize("lines, problem", [
+    ([{"id": "a", "true_person": "p1"}, {"id": "b"}], "line 2: true_person is not a string or an integer"),
+    ([{"id": "a", "true_person": "p1"}, {"id": "a", "true_person": "p1"}], "line 2: the id of an earlier line again"),
+    ([], "holds no record"),
+])
+def test_evaluate_linkage_refuses_labelled_records_it_cannot_measure(tmp_path, capsys, lines, problem):
+    labelled = tmp_path / "labelled.jsonl"
+    labelled.write_text("\n".join(json.dumps({**line, "identity": RECORDS[0]["identity"]}) for line in lines),
+                        encoding="utf-8")
+
+    assert evaluate_linkage.main(["--input", str(labelled), "--skip-baseline"]) == evaluate_linkage.NOT_EVALUATED
+
+    error = capsys.readouterr().err
+    assert problem in error and "Krasniqi" not in error
+
+
+def test_evaluate_linkage_measures_generated_or_labelled_records_not_both(tmp_path, capsys):
+    with pytest.raises(SystemExit):
+        evaluate_linkage.main(["--input", str(tmp_path / "labelled.jsonl"), "--records", "300"])
+    assert "not allowed with argument" in capsys.readouterr().err
+
+
 def test_evaluate_linkage_refuses_an_auto_link_threshold_the_engine_cannot_run_with(capsys):
     for wrong in ("12", "nan", "sixteen"):
         with pytest.raises(SystemExit):
