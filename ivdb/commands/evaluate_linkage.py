@@ -212,7 +212,7 @@ def _add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
-    parser = subparsers.add_parser("evaluate-linkage", help="measure linkage accuracy on labelled synthetic records")
+    parser = subparsers.add_parser("evaluate-linkage", help="measure linkage accuracy on labelled records, generated or given")
     _add_arguments(parser)
     return parser
 
