@@ -8,10 +8,11 @@ needs per record (packed encoding, block memberships, person, links, queued revi
 about 5 KB, mostly block memberships (525 MiB at 100,000 records in
 benchmarks/linkage_offline.py).
 
-A line that is not a record document (not JSON, not an object, a section that is not an
-object) stops the run with its line number and exit status 2; OUTPUT is left as it was.
-Fields of unexpected types inside a section are read as unknown, as the linkage function
-reads them.
+Each id is written back as the input wrote it (a string or an integer). A line that is
+not a record document (not JSON, not an object, a section that is not an object, an id
+that is neither a string nor an integer) stops the run with its line number and exit
+status 2; OUTPUT is left as it was. Fields of unexpected types inside a section are read
+as unknown, as the linkage function reads them.
 
 Once every record is linked, each pending review is weighed again against the whole
 database, as the linkage function's nightly run does (``Linker.reconsider``): a pair
