@@ -26,7 +26,7 @@ from typing import Sequence
 
 from chalicelib.domain.linkage import DecisionConflict, ReviewDecision, Thresholds, in_memory_linker
 from chalicelib.domain.linkage.normalise import birth_date, fold
-from ivdb.commands.link import UnreadableRecord, read_records
+from ivdb.commands.link import UNREADABLE_INPUT, UnreadableRecord, read_records, unreadable_input
 from ivdb.evaluation.metrics import PairwiseScores, pairwise_scores
 from ivdb.evaluation.synthetic import generate
 
@@ -157,15 +157,14 @@ def read_labelled(path: str, label: str = DEFAULT_LABEL) -> list[dict]:
 
 
 def run(args: argparse.Namespace) -> int:
-    try:
-        records = list(generate(args.records, args.seed)) if args.input is None else read_labelled(args.input, args.label)
-    except (UnreadableRecord, OSError) as error:
-        print(f"ivdb evaluate-linkage: {error}", file=sys.stderr)
-        return NOT_EVALUATED
-    except UnicodeDecodeError:
-        print(f"ivdb evaluate-linkage: {args.input} is not UTF-8 text", file=sys.stderr)
-        return NOT_EVALUATED
-    kind, origin = ("synthetic", f"seed {args.seed}") if args.input is None else ("labelled", args.input)
+    if args.input is None:
+        records, kind, origin = list(generate(args.records, args.seed)), "synthetic", f"seed {args.seed}"
+    else:
+        try:
+            records, kind, origin = read_labelled(args.input, args.label), "labelled", args.input
+        except UNREADABLE_INPUT as error:
+            print(f"ivdb evaluate-linkage: {unreadable_input(error, args.input)}", file=sys.stderr)
+            return NOT_EVALUATED
     persons = len({r["true_person"] for r in records})
     print(f"{len(records)} {kind} records of {persons} persons ({origin})")
     print(f"{'':<{LABEL_WIDTH}} {'precision':>9} {'recall':>8} {'F1':>8}")

@@ -42,6 +42,16 @@ class UnreadableRecord(ValueError):
     """A line that is not a record document; the message names the line, never its content."""
 
 
+UNREADABLE_INPUT = (UnreadableRecord, OSError, UnicodeDecodeError)
+"""What reading an input file of records may raise."""
+
+
+def unreadable_input(error: Exception, path: str) -> str:
+    """What to tell of an input that cannot be read, never quoting it: a decoding error
+    would show the bytes it stumbled on."""
+    return f"{path} is not UTF-8 text" if isinstance(error, UnicodeDecodeError) else str(error)
+
+
 class RecordLine(NamedTuple):
     number: int
     key: str
@@ -110,11 +120,8 @@ def run(args: argparse.Namespace) -> int:
         with open(args.input, encoding="utf-8") as lines, open(partial, "w", encoding="utf-8") as output:
             summary = link_stream(lines, output)
         os.replace(partial, args.output)
-    except (UnreadableRecord, OSError) as error:
-        print(f"ivdb link: {error}", file=sys.stderr)
-        return NOT_LINKED
-    except UnicodeDecodeError:
-        print(f"ivdb link: {args.input} is not UTF-8 text", file=sys.stderr)
+    except UNREADABLE_INPUT as error:
+        print(f"ivdb link: {unreadable_input(error, args.input)}", file=sys.stderr)
         return NOT_LINKED
     finally:
         if os.path.exists(partial):
