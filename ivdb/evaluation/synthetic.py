@@ -7,7 +7,9 @@ name ending -e or -ë often given the Serbian -a: Hajrije / Hajrija), Moldovan
 Cyrillic or a Moldovan man's name in its Russian form (Ion / Иван), diacritics lost,
 typos, given and family name swapped, a date of birth known fully, by year only or
 only as an estimated age, day and month transposed, a nickname in ``other_names`` or
-instead of the given name, a family name changed by marriage.
+instead of the given name, a family name changed by marriage, a Romanian double given
+name (Ana-Maria) written whole or as its first name only, the whole name written into
+one field.
 Hard negatives are made on purpose: siblings (same family name, father and village),
 twins, and namesakes (same given and family name, different person).
 
@@ -108,6 +110,8 @@ RUSSIAN_FORMS = {
     "Valeriu": "Валерий", "Eugen": "Евгений", "Grigore": "Григорий", "Iurie": "Юрий", "Anatol": "Анатолий",
     "Ștefan": "Степан",
 }
+DOUBLE_GIVEN_NAME_SHARE = 0.2
+WHOLE_NAME_IN_ONE_FIELD_SHARE = 0.02
 INSTITUTIONS = ["police", "border_police", "prosecution", "social_welfare", "shelter_ngo", "ngo"]
 
 _SERBIAN_CYRILLIC = [
@@ -206,6 +210,7 @@ class Person:
     nickname: str | None
     passport: str | None
     married_family: str | None = None
+    second_given: str | None = None
     records: int = 1
     kind: str = field(default="person")
 
@@ -236,6 +241,8 @@ class SyntheticPopulation:
             passport=f"{rng.choice('PABKR')}{rng.randrange(10**6, 10**7)}" if rng.random() < 0.4 else None,
             married_family=rng.choice(names["family"]) if sex == "female" and rng.random() < 0.03 else None,
         )
+        if group == "romanian" and rng.random() < DOUBLE_GIVEN_NAME_SHARE:
+            person.second_given = rng.choice([name for name in names[sex] if name != given])
         kind = rng.random()
         if self._recent and kind < 0.15:
             self._make_sibling(person, rng.choice(self._recent), twin=kind < 0.02)
@@ -252,6 +259,7 @@ class SyntheticPopulation:
         person.group, person.family, person.father, person.place = other.group, other.family, other.father, other.place
         person.citizenship = other.citizenship
         person.given = self.rng.choice([n for n in names[person.sex] if n != other.given])
+        person.second_given = None
         person.nickname = NICKNAMES.get(person.given) if self.rng.random() < 0.5 else None
         shift = 0 if twin else self.rng.choice([-1, 1]) * self.rng.randrange(300, 365 * 8)
         person.birth = other.birth + timedelta(days=shift)
@@ -259,6 +267,7 @@ class SyntheticPopulation:
 
     def _make_namesake(self, person: Person, other: Person) -> None:
         person.group, person.given, person.family, person.sex = other.group, other.given, other.family, other.sex
+        person.second_given = other.second_given
         person.nickname = other.nickname
         if self.rng.random() < 0.5:
             person.birth = date(other.birth.year, 1, 1) + timedelta(days=self.rng.randrange(365))
@@ -292,20 +301,32 @@ class SyntheticPopulation:
             name = typo(name, self.rng)
         return name.upper() if upper else name
 
+    def _given_name(self, person: Person) -> str:
+        """A nickname now and then; a double given name whole, or its first name alone."""
+        rng = self.rng
+        if person.nickname and rng.random() < 0.06:
+            return person.nickname
+        if person.second_given is None or rng.random() < 0.35:
+            return person.given
+        return f"{person.given}{rng.choice('- ')}{person.second_given}"
+
     def record(self, person: Person, number: int) -> dict:
         rng = self.rng
         institution = rng.choice(INSTITUTIONS)
         style, upper = self._writing_style(person.group, institution), rng.random() < 0.1
-        given = person.given
-        if person.nickname and rng.random() < 0.06:
-            given = person.nickname
+        given = self._given_name(person)
         family = person.married_family if person.married_family and rng.random() < 0.5 else person.family
         identity: dict = {
             "given_name": self._write_name(given, person.group, style, upper),
             "family_name": self._write_name(family, person.group, style, upper),
         }
-        if rng.random() < 0.07:
+        placement = rng.random()
+        if placement < 0.07:
             identity["given_name"], identity["family_name"] = identity["family_name"], identity["given_name"]
+        elif placement < 0.07 + WHOLE_NAME_IN_ONE_FIELD_SHARE:
+            names = [identity.pop("given_name"), identity.pop("family_name")]
+            rng.shuffle(names)
+            identity[rng.choice(["given_name", "given_name", "family_name"])] = " ".join(names)
         if rng.random() < 0.6:
             identity["father_name"] = self._write_name(person.father, person.group, style, upper)
         if person.nickname and given != person.nickname and rng.random() < 0.5:

@@ -109,3 +109,14 @@ def test_a_moldovan_name_in_cyrillic_meets_its_latin_spelling():
 def test_a_cyrillic_record_without_a_year_searches_the_names_only_block_of_the_latin_one():
     latin = {"given_name": "Grigore", "family_name": "Guțu", "birth_year": 2003}
     assert searched({"given_name": "Григоре", "family_name": "Гуцу"}) & keys(latin)
+
+
+def test_a_whole_name_written_into_one_field_meets_the_names_written_apart():
+    for whole in ({"given_name": "Arbër Krasniqi"}, {"given_name": "KRASNIQI ARBËR"}, {"family_name": "Arbër Krasniqi"}):
+        assert specific(ARBER) & specific({**whole, "birth_year": 2007}), whole
+
+
+def test_a_double_given_name_meets_its_first_name_written_alone():
+    popescu = {"family_name": "Popescu", "birth_year": 1994}
+    assert specific({**popescu, "given_name": "Ana-Maria"}) & specific({**popescu, "given_name": "Ana"})
+    assert specific({"given_name": "Ana Maria Popescu", "birth_year": 1994}) & specific({**popescu, "given_name": "Ana"})

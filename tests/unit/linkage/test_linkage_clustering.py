@@ -271,3 +271,10 @@ def test_a_review_still_uncertain_when_weighed_again_stays_for_the_reviewer(link
 def test_reconsidering_a_review_that_is_not_pending_is_refused(linker):
     with pytest.raises(ReviewNotFound):
         linker.reconsider("no-such-review")
+
+
+def test_a_record_with_the_whole_name_in_one_field_joins_the_person_whichever_comes_first(linker):
+    whole_name = {"given_name": "KRASNIQI Arbër", "date_of_birth": ARBER["date_of_birth"]}
+    first = link(linker, "kp-1", whole_name)
+    second = link(linker, "ngo-7", ARBER)
+    assert second.change is LinkChange.JOINED and second.person_id == first.person_id

@@ -116,8 +116,7 @@ def test_synthetic_records_are_labelled_and_reproducible():
 def test_a_serbian_clerk_may_give_an_albanian_womans_name_the_serbian_ending():
     assert [serbian_ending(name) for name in ("Hajrije", "LABINOTË", "Rinë", "Arben")] == [
         "Hajrija", "LABINOTA", "Rinë", "Arben"]
-    records = list(generate(3000, seed=5))
-    given_names = {r["identity"]["given_name"] for r in records}
+    given_names = {r["identity"].get("given_name") for r in generate(3000, seed=9)}
     assert {"Xhevahire", "Џевахире", "Dževahira", "Џевахира"} <= given_names
 
 

@@ -93,3 +93,21 @@ def test_a_typo_shares_a_spelling_one_letter_shorter_and_a_different_name_does_n
     neighbours = encoder.encode(IDENTITY, {}).encoding.family_neighbours
     assert neighbours & encoder.encode({"family_name": "Krasnqi"}, {}).encoding.family_neighbours
     assert not neighbours & encoder.encode({"family_name": "Gashi"}, {}).encoding.family_neighbours
+
+
+def test_a_whole_name_written_into_one_field_round_trips_with_its_splits_and_words():
+    encoding = Encoder(KEY).encode({"given_name": "Ana Maria Popescu", "date_of_birth": "1994-02-03"}, {}).encoding
+    assert len(encoding.splits) == 2 and all(split.family_spelling for split in encoding.splits)
+    assert len(encoding.given_words) == 3
+    assert RecordEncoding.from_bytes(encoding.to_bytes()) == encoding
+
+
+def test_an_encoding_stored_before_words_and_splits_were_added_still_reads():
+    version, sex, document = b"\x00\x02", b"s" * 12, b"k" * 12 + b"n" * 12
+    stored_then = (bytes([0, 0, 4]) + bytes(2) + version + bytes([11, 0, 12]) + sex
+                   + bytes([23, 0, 24]) + document)
+
+    encoding = RecordEncoding.from_bytes(stored_then)
+
+    assert encoding.sex == sex and encoding.documents[0].number == b"n" * 12
+    assert encoding.splits == () and encoding.given_words == frozenset()

@@ -279,3 +279,56 @@ def test_comparison_is_symmetric():
     other = {"given_name": "Krasniqi", "family_name": "Drita", "father_name": "Ilir", "date_of_birth": "2007-04-12"}
     assert decide(compare(ARBER, other)) is decide(compare(other, ARBER))
     assert round(compare(ARBER, other).score, 6) == round(compare(other, ARBER).score, 6)
+
+
+ANA_MARIA = {"given_name": "Ana-Maria", "family_name": "Popescu", "father_name": "Ion", "birth_year": 1994}
+
+
+def test_a_double_given_name_written_whole_and_as_its_first_name_is_the_same_name():
+    comparison = compare({**ANA_MARIA, "date_of_birth": "1994-02-03"},
+                         {**ANA_MARIA, "given_name": "Ana", "father_name": None, "date_of_birth": "03.02.1994"})
+    assert comparison.level("given_name") is Level.CONTAINED
+    assert decide(comparison) is Decision.LINK
+    assert compare({**ANA_MARIA, "family_name": "Popescu Ionescu"}, ANA_MARIA).level("family_name") is Level.CONTAINED
+
+
+def test_names_that_share_one_word_or_one_spelling_within_another_are_not_one_within_the_other():
+    assert compare({"given_name": "Ana Maria"}, {"given_name": "Maria Elena"}).level("given_name") is not Level.CONTAINED
+    assert compare({"given_name": "Mila"}, {"given_name": "Milana"}).level("given_name") is not Level.CONTAINED
+
+
+def test_a_whole_name_written_into_one_field_reads_as_the_given_and_family_name():
+    arta = {"given_name": "Arta", "family_name": "Berisha", "father_name": "Agim", "birth_year": 1999}
+    for whole in ({"given_name": "Arta Berisha"}, {"given_name": "BERISHA ARTA"}, {"family_name": "Berisha Arta"},
+                  {"given_name": "Арта Бериша"}):
+        comparison = compare({**whole, "birth_year": 1999}, arta)
+        assert comparison.level("given_name") is comparison.level("family_name") is Level.EXACT, whole
+        assert decide(comparison) is Decision.LINK, whole
+        assert round(comparison.score, 6) == round(compare(arta, {**whole, "birth_year": 1999}).score, 6)
+    with_a_typo = compare({"given_name": "Berisa Atra", "birth_year": 1999}, arta)
+    written_apart = compare({"given_name": "Berisa", "family_name": "Atra", "birth_year": 1999}, arta)
+    assert with_a_typo.to_dict() == written_apart.to_dict()
+
+
+def test_a_double_given_name_without_a_family_name_is_not_read_as_a_whole_name():
+    comparison = compare({"given_name": "Ana Maria", "birth_year": 1994}, {**ANA_MARIA, "family_name": "Rusu"})
+    assert comparison.level("given_name") is Level.EXACT
+    assert comparison.level("family_name") is Level.MISSING
+
+
+def test_a_sister_whose_whole_name_is_written_into_one_field_is_not_linked():
+    sister = {"given_name": "Drita Krasniqi", "father_name": "Ilir", "date_of_birth": "2009-08-30",
+              "place_of_birth": "Prizren"}
+    comparison = compare(ARBER, sister)
+    assert comparison.level("given_name") is Level.DISAGREE
+    assert decide(comparison) is Decision.DISTINCT
+
+
+def test_a_double_given_name_common_in_the_database_is_still_the_first_name_written_whole():
+    encoder, model = Encoder(KEY), FellegiSunter()
+    whole, first_name_alone = ANA_MARIA, {**ANA_MARIA, "given_name": "Ana"}
+    ana_maria, ana = spellings(encoder, whole)[0], spellings(encoder, first_name_alone)[0]
+    frequencies = NameFrequencies(20000, {ana_maria: 60, ana: 300})
+    comparison = model.compare(encoder.encode(whole, {}).encoding, encoder.encode(first_name_alone, {}).encoding,
+                               frequencies)
+    assert comparison.level("given_name") is Level.CONTAINED

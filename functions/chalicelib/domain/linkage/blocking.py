@@ -24,7 +24,10 @@ changes the skeleton, so the keys built on both names are also made for every sk
 with one consonant of one name left out ("one-deletion neighbourhood"): two spellings one
 substitution, insertion, deletion or swap of neighbours apart share one of these. A name
 with a letter that the other script or a plain keyboard writes another way (Guțu / Гуцу,
-Надежда / Nadejda: normalise.name_readings) enters with the skeleton of that reading too.
+Надежда / Nadejda: normalise.name_readings) enters with the skeleton of that reading too;
+a name of several words (Ana-Maria) with the skeleton of its first word too, so that it
+meets the first name written alone. A whole name written into one field, the other left
+empty, enters as the given and family names it splits into (``name_pairs``).
 
 A record without a birth year shares none of the year keys, and perhaps no father. So
 every record with both names joins a broad names-only block, which records without a
@@ -119,9 +122,29 @@ def reading_skeletons(readings: Readings) -> list[str]:
     """The skeleton of a name as written, then that of another reading if it differs
     (Guțu GT, then GK; Гуцу GK, then GT), so that the two scripts of a Moldovan name
     meet. At most ``MAX_READING_SKELETONS``: a name full of such letters does not
-    multiply the keys of its record."""
+    multiply the keys of its record. A name of several words adds its first word's."""
     skeletons = (name_skeleton(keys) for keys in readings)
-    return list(dict.fromkeys(s for s in skeletons if s))[:MAX_READING_SKELETONS]
+    found = list(dict.fromkeys(s for s in skeletons if s))[:MAX_READING_SKELETONS]
+    if readings and len(readings[0]) > 1:
+        first_word = name_skeleton(readings[0][:1])
+        found += [first_word] if first_word and first_word not in found else []
+    return found
+
+
+def name_pairs(given: Readings, family: Readings) -> list[tuple[Readings, Readings]]:
+    """The given and family names a record gives: as written; a whole name written into
+    one field, the other left empty, split after its first word and before its last
+    (Arta Berisha; Ana Maria Popescu as Ana and Maria Popescu, Ana Maria and Popescu),
+    each part with the other readings of the name that have as many words."""
+    if given and family:
+        return [(given, family)]
+    readings = given or family
+    words = len(readings[0]) if readings else 0
+    return [
+        (tuple(dict.fromkeys(keys[:split] for keys in readings if len(keys) == words)),
+         tuple(dict.fromkeys(keys[split:] for keys in readings if len(keys) == words)))
+        for split in sorted({1, words - 1}) if 0 < split < words
+    ]
 
 
 def block_keys(
@@ -141,32 +164,36 @@ def block_keys(
     keys (names only, names without a year) are marked (``b-``, which reveals nothing
     else) and only their most recent members are compared; see the module docstring for
     who joins and who searches them. Names enter with their other readings' skeletons
-    (``reading_skeletons``); a typo is tolerated in the name as written.
+    (``reading_skeletons``); a typo is tolerated in the name as written. A whole name
+    written into one field enters as the given and family names it may be (``name_pairs``).
     """
-    given_skeletons, family_skeletons, father_skeletons = map(reading_skeletons, (given, family, father))
-    names = given_skeletons + family_skeletons
+    written_pairs = name_pairs(given, family)
+    skeleton_pairs = [(reading_skeletons(g), reading_skeletons(f)) for g, f in written_pairs]
+    read_names = sorted({_pair(g, f) for givens, families in skeleton_pairs for g in givens for f in families})
+    typo_tolerant = set().union(*(_typo_tolerant_names(g[0], f[0]) for g, f in written_pairs))
+    names = (list(dict.fromkeys(name for givens, families in skeleton_pairs for name in givens + families))
+             or reading_skeletons(given) + reading_skeletons(family))
+    father_skeletons = reading_skeletons(father)
     years = list(birth.years) if birth else []
     possible_years = list(birth.possible_years) if birth else []
     specific: list[tuple[str, str]] = []
     joined_broad: list[tuple[str, str]] = []
     searched_broad: list[tuple[str, str]] = []
 
-    if given_skeletons and family_skeletons:
-        read_names = sorted({_pair(g, f) for g in given_skeletons for f in family_skeletons})
-        for both_names in read_names:
-            names_only, names_without_year = ("names", both_names), ("names+no-year", both_names)
-            joined_broad.append(names_only)
-            if years:
-                searched_broad.append(names_without_year)
-            else:
-                joined_broad.append(names_without_year)
-                searched_broad.extend((names_only, names_without_year))
-        for full_name in sorted(_typo_tolerant_names(given[0], family[0]).union(read_names)):
-            # An estimated age may be a year off: the names as read also meet the years beside it.
-            name_years = possible_years if full_name in read_names else years
-            specific.extend(("names+year", f"{full_name}|{year}") for year in name_years)
-            specific.extend(("names+father", f"{full_name}|{father_skeleton}") for father_skeleton in father_skeletons)
-    for family_skeleton in family_skeletons:
+    for both_names in read_names:
+        names_only, names_without_year = ("names", both_names), ("names+no-year", both_names)
+        joined_broad.append(names_only)
+        if years:
+            searched_broad.append(names_without_year)
+        else:
+            joined_broad.append(names_without_year)
+            searched_broad.extend((names_only, names_without_year))
+    for full_name in sorted(typo_tolerant.union(read_names)):
+        # An estimated age may be a year off: the names as read also meet the years beside it.
+        name_years = possible_years if full_name in read_names else years
+        specific.extend(("names+year", f"{full_name}|{year}") for year in name_years)
+        specific.extend(("names+father", f"{full_name}|{father_skeleton}") for father_skeleton in father_skeletons)
+    for family_skeleton in reading_skeletons(family):
         for alias in aliases:
             alias_name = _pair(name_skeleton((alias,)), family_skeleton)
             specific.extend(("names+year", f"{alias_name}|{year}") for year in years)
@@ -176,7 +203,8 @@ def block_keys(
         birthday = f"{birth.first_year}|" + "-".join(map(str, sorted((birth.month, birth.day))))
         specific.extend(("name+birth", f"{name}|{birthday}") for name in names)
         specific.extend(("initials+birth", f"{initials}|{birthday}")
-                        for initials in sorted({_pair(g[0], f[0]) for g in given_skeletons for f in family_skeletons}))
+                        for initials in sorted({_pair(g[0], f[0]) for givens, families in skeleton_pairs
+                                                for g in givens for f in families}))
     specific.extend(("document", number) for number in document_numbers)
 
     keys = [keyer(purpose, value) for purpose, value in specific]

@@ -16,7 +16,11 @@ useless for a dictionary attack ("hash every name in the phone book") without th
 * **Spelling tokens**: 64-bit keyed BLAKE2b of a name's spelling key, of its other
   readings (normalise.name_readings) and of every spelling one letter shorter. Two
   names one letter apart share one of the shorter spellings; the store counts records
-  per spelling (term frequencies, scoring.NameFrequencies).
+  per spelling (term frequencies, scoring.NameFrequencies). A given or family name of
+  several words (Ana-Maria, a whole name written into one field) also has the spelling
+  token of each word; a whole name written into one field, the other left empty, is
+  also encoded as the given and family names it splits into (``splits``,
+  blocking.name_pairs), so that it compares with names written apart.
   A name yields dozens of these, so the faster keyed hash; 64 bits keep a chance
   collision between two records' spellings negligible.
 
@@ -43,7 +47,7 @@ from typing import Any, Iterable, Mapping, NamedTuple
 import numpy as np
 
 from chalicelib.domain.linkage import normalise
-from chalicelib.domain.linkage.blocking import block_keys
+from chalicelib.domain.linkage.blocking import Readings, block_keys, name_pairs
 
 ENCODING_VERSION = 2
 DEFAULT_BLOOM_BITS = 1024
@@ -52,6 +56,7 @@ TOKEN_BYTES = 12
 SPELLING_TOKEN_BYTES = 8
 MAX_ALIASES = 6
 MAX_DOCUMENTS = 4
+MAX_NAME_WORDS = 4
 _PAD = "_"
 
 
@@ -129,6 +134,7 @@ class Name(NamedTuple):
     spelling: bytes | None
     readings: frozenset[bytes]
     neighbours: frozenset[bytes]
+    words: frozenset[bytes]
 
 
 @dataclass(frozen=True)
@@ -158,6 +164,9 @@ class RecordEncoding:
     sex: bytes | None = None
     citizenships: frozenset[bytes] = frozenset()
     documents: tuple[Document, ...] = ()
+    given_words: frozenset[bytes] = frozenset()
+    family_words: frozenset[bytes] = frozenset()
+    splits: tuple["RecordEncoding", ...] = ()
     full_name_spelling: bytes | None = field(init=False, repr=False, compare=False)
     name_spellings: frozenset[bytes] = field(init=False, repr=False, compare=False)
     names: Mapping[str, "Name"] = field(init=False, repr=False, compare=False)
@@ -169,6 +178,9 @@ class RecordEncoding:
                    "family_neighbours", "father_neighbours", "place_neighbours",
                    "birth_years", "birth_months", "citizenships")
     _FULL_TOKEN_SETS = frozenset({"birth_years", "birth_months", "citizenships"})
+    # Stored after "aliases" and "documents" (_FIELD_NAMES), as "splits": the fields were
+    # added to version 2, whose stored tags keep their numbers.
+    _WORD_SETS = ("given_words", "family_words")
 
     @property
     def birth_year_stated(self) -> bool:
@@ -187,7 +199,7 @@ class RecordEncoding:
         object.__setattr__(self, "name_spellings", frozenset(s for s in spellings if s is not None))
         object.__setattr__(self, "names", {
             name: Name(getattr(self, name), getattr(self, f"{name}_spelling"), getattr(self, f"{name}_readings"),
-                       getattr(self, f"{name}_neighbours"))
+                       getattr(self, f"{name}_neighbours"), getattr(self, f"{name}_words", frozenset()))
             for name in ("given", "family", "father")
         })
 
@@ -207,13 +219,15 @@ class RecordEncoding:
             token = getattr(self, name)
             if token is not None:
                 stored[name] = token
-        for name in self._TOKEN_SETS:
+        for name in self._TOKEN_SETS + self._WORD_SETS:
             if getattr(self, name):
                 stored[name] = b"".join(sorted(getattr(self, name)))
         if self.aliases:
             stored["aliases"] = [alias.to_bytes() for alias in self.aliases]
         if self.documents:
             stored["documents"] = [doc.kind + doc.number for doc in self.documents]
+        if self.splits:
+            stored["splits"] = [split.to_bytes() for split in self.splits]
         return stored
 
     @classmethod
@@ -227,7 +241,7 @@ class RecordEncoding:
         for name in cls._TOKENS:
             if name in stored:
                 values[name] = bytes(stored[name])
-        for name in cls._TOKEN_SETS:
+        for name in cls._TOKEN_SETS + cls._WORD_SETS:
             tokens, size = bytes(stored.get(name, b"")), cls._token_size(name)
             values[name] = frozenset(tokens[i : i + size] for i in range(0, len(tokens), size))
         values["aliases"] = tuple(BloomFilter.from_bytes(bytes(a)) for a in stored.get("aliases", ()))
@@ -235,6 +249,7 @@ class RecordEncoding:
             Document(bytes(d)[:TOKEN_BYTES], bytes(d)[TOKEN_BYTES:])
             for d in stored.get("documents", ())
         )
+        values["splits"] = tuple(cls.from_bytes(bytes(split)) for split in stored.get("splits", ()))
         return cls(**values)
 
     def to_bytes(self) -> bytes:
@@ -262,7 +277,7 @@ class RecordEncoding:
             name = _FIELD_NAMES[tag]
             if name == "version":
                 stored[name] = struct.unpack(">I", payload)[0]
-            elif name in ("aliases", "documents"):
+            elif name in _REPEATED_FIELDS:
                 stored.setdefault(name, []).append(payload)
             else:
                 stored[name] = payload
@@ -274,7 +289,8 @@ class RecordEncoding:
 
 
 _FIELD_NAMES = ("version", *RecordEncoding._BLOOMS, *RecordEncoding._TOKENS, *RecordEncoding._TOKEN_SETS,
-                "aliases", "documents")
+                "aliases", "documents", *RecordEncoding._WORD_SETS, "splits")
+_REPEATED_FIELDS = frozenset({"aliases", "documents", "splits"})
 _FIELD_TAGS = {name: tag for tag, name in enumerate(_FIELD_NAMES)}
 
 
@@ -358,6 +374,7 @@ class Encoder:
         reading_keys = {name: tuple(tuple(reading.split()) for reading in spellings)
                         for name, spellings in readings.items()}
         given, family, father = (keys[0] if keys else () for keys in reading_keys.values())
+        names_apart = name_pairs(reading_keys["given"], reading_keys["family"]) if not (given and family) else []
         aliases = self._alias_keys(identity.get("other_names"), given)
         written_place = " ".join(normalise.name_keys(identity.get("place_of_birth")))
         place = normalise.place_key(identity.get("place_of_birth"))
@@ -383,10 +400,20 @@ class Encoder:
             sex=self.token("sex", sex) if sex else None,
             citizenships=frozenset(self.token("citizenship", country) for country in citizenships),
             **self._birth_tokens(birth),
+            splits=tuple(self._names(*pair) for pair in names_apart),
         )
         keys = block_keys(reading_keys["given"], reading_keys["family"], reading_keys["father"],
                           aliases, birth, [n for _, n in documents], self.block_key)
         return EncodedRecord(encoding, keys.joined, encoding.digest(), keys.searched)
+
+    def _names(self, given: Readings, family: Readings) -> RecordEncoding:
+        """The given and family names alone, as a whole name in one field splits into."""
+        return RecordEncoding(
+            given=self.bloom(given[0]),
+            family=self.bloom(family[0]),
+            **self._spelling_tokens("given", tuple(" ".join(keys) for keys in given)),
+            **self._spelling_tokens("family", tuple(" ".join(keys) for keys in family)),
+        )
 
     @staticmethod
     def _alias_keys(other_names: Any, given: tuple[str, ...]) -> tuple[str, ...]:
@@ -416,8 +443,9 @@ class Encoder:
         return hashlib.blake2b(spelling.encode(), key=self._spelling_key, digest_size=SPELLING_TOKEN_BYTES).digest()
 
     def _spelling_tokens(self, name: str, readings: tuple[str, ...]) -> dict[str, Any]:
-        """The spelling of a name, its other readings (normalise.name_readings), and it
-        and its spellings one letter shorter.
+        """The spelling of a name, its other readings (normalise.name_readings), it and
+        its spellings one letter shorter, and for a given or family name of several
+        words each word's spelling.
 
         Two names one letter apart (a letter wrong, missing, added or two swapped) share
         a spelling one letter shorter, or one is the other one letter shorter.
@@ -425,11 +453,15 @@ class Encoder:
         if not readings:
             return {}
         spelling, *others = readings
-        return {
+        tokens = {
             f"{name}_spelling": self._spelling(spelling),
             f"{name}_readings": frozenset(map(self._spelling, others)),
             f"{name}_neighbours": self._neighbours(spelling),
         }
+        words = spelling.split()
+        if len(words) > 1 and name != "father":
+            tokens[f"{name}_words"] = frozenset(map(self._spelling, words[:MAX_NAME_WORDS]))
+        return tokens
 
     def _neighbours(self, spelling: str) -> frozenset[bytes]:
         return frozenset(map(self._spelling, normalise.one_letter_neighbours(spelling)))

@@ -40,11 +40,16 @@ cousins named after one grandparent share a village, but not a father (the
 ``same_name`` rows).
 
 Names are compared by the Dice coefficient of their Bloom filters (``EXACT``,
-``CLOSE``), then by their other readings (normalise.name_readings: ``EXACT``), then by
-their spellings one letter shorter (``ONE_LETTER``: a letter wrong, missing, added or
-two swapped, which costs short names much of their Dice). Given and family names are
-compared straight and, when neither agrees so, crossed (given against family); the
-better reading counts, and the result says which was used.
+``CLOSE``), then by their other readings (normalise.name_readings: ``EXACT``), by their
+words (``CONTAINED``: every word of one is a word of the other, a double name written
+whole and in part, Ana-Maria / Ana, Popescu-Ionescu / Popescu), then by their spellings
+one letter shorter (``ONE_LETTER``: a letter wrong, missing, added or two swapped, which
+costs short names much of their Dice). Given and family names are compared straight
+and, when neither agrees so, crossed (given against family); the better reading counts,
+and the result says which was used. A whole name written into one field, the other left
+empty, is also read as the given and family names it splits into
+(``RecordEncoding.splits``), and the best reading counts: "Berisha Arta" in the given
+name compares as Berisha and Arta written apart.
 Read crossed, which pair is "the given name" depends on the direction of the
 comparison; the lower-scoring labelling is taken, so that comparing A with B and B with
 A give the same score. ``other_names`` (and known short forms of a given name) enter as
@@ -93,6 +98,7 @@ class Level(str, Enum):
     EXACT = "exact"
     CLOSE = "close"
     ONE_LETTER = "one_letter"
+    CONTAINED = "contained"
     TRANSPOSED = "transposed"
     ALIAS = "alias"
     YEAR = "year"
@@ -119,17 +125,19 @@ DEFAULT_PROBABILITIES: Mapping[str, Mapping[Level, tuple[float, float]]] = {
         Level.EXACT: (0.82, 0.012),
         Level.CLOSE: (0.07, 0.002),
         Level.ONE_LETTER: (0.04, 0.0015),
+        Level.CONTAINED: (0.02, 0.001),
         Level.ALIAS: (0.02, 0.003),
-        Level.PARTIAL: (0.03, 0.03),
-        Level.DISAGREE: (0.02, 0.9515),
+        Level.PARTIAL: (0.01, 0.01),
+        Level.DISAGREE: (0.02, 0.9705),
     },
     "family_name": {
         Level.EXACT: (0.80, 0.008),
         Level.CLOSE: (0.08, 0.002),
         Level.ONE_LETTER: (0.04, 0.0015),
+        Level.CONTAINED: (0.02, 0.001),
         Level.ALIAS: (0.02, 0.002),
-        Level.PARTIAL: (0.03, 0.03),
-        Level.DISAGREE: (0.03, 0.9565),
+        Level.PARTIAL: (0.01, 0.01),
+        Level.DISAGREE: (0.03, 0.9755),
     },
     "father_name": {
         Level.EXACT: (0.80, 0.015),
@@ -303,20 +311,35 @@ def _same_spelling(mine: Name, theirs: Name) -> bool:
             or theirs.spelling in mine.readings or not mine.readings.isdisjoint(theirs.readings))
 
 
-def _name_level(a: RecordEncoding, mine: str, b: RecordEncoding, theirs: str, aliases: bool = True) -> Level:
+def _words(name: Name) -> frozenset[bytes]:
+    """The spelling of each word of a name; a name of one word is that word."""
+    return name.words or (frozenset({name.spelling}) if name.spelling is not None else frozenset())
+
+
+def _contained(mine: Name, theirs: Name) -> bool:
+    """Every word of one name is a word of the other, which has more (Ana and Ana-Maria,
+    Popescu and Popescu-Ionescu): a double name written whole and in part."""
+    my_words, their_words = _words(mine), _words(theirs)
+    return bool(my_words and their_words) and (my_words < their_words or their_words < my_words)
+
+
+def _name_level(a: RecordEncoding, mine: str, b: RecordEncoding, theirs: str, other_forms: bool = True) -> Level:
     """Dice of two name fields (``"given"``, ``"family"``, ``"father"``) or the same
-    spelling in another reading, then one letter apart, then, with ``aliases``, one name
-    among the other's aliases."""
+    spelling in another reading; with ``other_forms``, one name's words among the
+    other's; then Dice again and one letter apart; with ``other_forms``, one name among
+    the other's aliases."""
     my_name, their_name = a.names[mine], b.names[theirs]
     both_written = my_name.bloom is not None and their_name.bloom is not None
     direct = my_name.bloom.dice(their_name.bloom) if both_written else None
     if direct is not None and direct >= EXACT_DICE or _same_spelling(my_name, their_name):
         return Level.EXACT
+    if other_forms and _contained(my_name, their_name):
+        return Level.CONTAINED
     if direct is not None and direct >= CLOSE_DICE:
         return Level.CLOSE
     if not my_name.neighbours.isdisjoint(their_name.neighbours):
         return Level.ONE_LETTER
-    if aliases and (a.aliases or b.aliases) and any(
+    if other_forms and (a.aliases or b.aliases) and any(
         bloom.dice(alias) >= ALIAS_DICE
         for bloom, others in ((my_name.bloom, b.aliases), (their_name.bloom, a.aliases))
         if bloom is not None
@@ -390,8 +413,8 @@ def _documents_level(a: RecordEncoding, b: RecordEncoding) -> Level:
     return Level.MISSING
 
 
-_AGREE = frozenset({Level.EXACT, Level.CLOSE, Level.ONE_LETTER})
-_SAME_GIVEN_NAME = frozenset({Level.EXACT, Level.CLOSE, Level.ONE_LETTER, Level.ALIAS})
+_AGREE = frozenset({Level.EXACT, Level.CLOSE, Level.ONE_LETTER, Level.CONTAINED})
+_SAME_GIVEN_NAME = frozenset({Level.EXACT, Level.CLOSE, Level.ONE_LETTER, Level.CONTAINED, Level.ALIAS})
 
 
 def _relatedness(given: Level, family: Level, swapped: bool) -> str:
@@ -406,8 +429,9 @@ def _relatedness(given: Level, family: Level, swapped: bool) -> str:
     return "same_family" if family_agrees else ""
 
 
-_NAME_AGREES = frozenset({Level.EXACT, Level.CLOSE, Level.ONE_LETTER})
+_NAME_AGREES = frozenset({Level.EXACT, Level.CLOSE, Level.ONE_LETTER, Level.CONTAINED})
 _AGE_A_YEAR_OFF = Level.YEAR_RANGE
+_TYPO_APART = frozenset({Level.CLOSE, Level.ONE_LETTER})
 _CORROBORATING_FIELDS = ("father_name", "place_of_birth", "documents")
 _CORROBORATES = frozenset({Level.EXACT, Level.CLOSE, Level.ONE_LETTER})
 _LIFELONG_FIELDS = ("given_name", "birth_date", "father_name", "sex")
@@ -504,7 +528,7 @@ class FellegiSunter:
         if frequencies is None or level not in _NAME_AGREES:
             return self._field(field, level)
         my_spelling, their_spelling = a.names[mine].spelling, b.names[theirs].spelling
-        if level is not Level.EXACT and frequencies.two_names(my_spelling, their_spelling):
+        if level in _TYPO_APART and frequencies.two_names(my_spelling, their_spelling):
             return self._field(field, Level.PARTIAL)
         m, u = self._probabilities[field][level]
         default = self._probabilities[field][Level.EXACT][1]
@@ -528,6 +552,16 @@ class FellegiSunter:
                 FieldComparison(family.field, family.level, family.weight + change))
 
     def _names(
+        self, a: RecordEncoding, b: RecordEncoding, frequencies: NameFrequencies | None
+    ) -> tuple[FieldComparison, FieldComparison, bool]:
+        """The names as written, or as a whole name written into one field splits into
+        (``RecordEncoding.splits``): whichever reading agrees best."""
+        return max(
+            (self._names_read(mine, theirs, frequencies) for mine in (a, *a.splits) for theirs in (b, *b.splits)),
+            key=lambda names: names[0].weight + names[1].weight,
+        )
+
+    def _names_read(
         self, a: RecordEncoding, b: RecordEncoding, frequencies: NameFrequencies | None
     ) -> tuple[FieldComparison, FieldComparison, bool]:
         straight = (
@@ -560,7 +594,7 @@ class FellegiSunter:
         fields = (
             given,
             family,
-            self._field("father_name", _name_level(a, "father", b, "father", aliases=False), condition),
+            self._field("father_name", _name_level(a, "father", b, "father", other_forms=False), condition),
             self._field("birth_date", _birth_level(a, b), "full_dates" if a.birth_date and b.birth_date else ""),
             self._field("place_of_birth", _place_level(a, b), condition),
             self._field("documents", _documents_level(a, b)),
