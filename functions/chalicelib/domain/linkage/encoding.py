@@ -459,7 +459,7 @@ class Encoder:
             f"{name}_neighbours": self._neighbours(spelling),
         }
         words = spelling.split()
-        if len(words) > 1 and name != "father":
+        if len(words) > 1 and f"{name}_words" in RecordEncoding._WORD_SETS:
             tokens[f"{name}_words"] = frozenset(map(self._spelling, words[:MAX_NAME_WORDS]))
         return tokens
 

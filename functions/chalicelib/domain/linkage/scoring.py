@@ -319,6 +319,8 @@ def _words(name: Name) -> frozenset[bytes]:
 def _contained(mine: Name, theirs: Name) -> bool:
     """Every word of one name is a word of the other, which has more (Ana and Ana-Maria,
     Popescu and Popescu-Ionescu): a double name written whole and in part."""
+    if not (mine.words or theirs.words):
+        return False
     my_words, their_words = _words(mine), _words(theirs)
     return bool(my_words and their_words) and (my_words < their_words or their_words < my_words)
 
