@@ -23,6 +23,7 @@ SHORTEST_CHECKED_NUMBER = 6
 """Digits alone turn up in the timestamps, uuids and MACs the tables rightly keep in clear."""
 PUBLIC_INSTITUTION_IDS = tuple(institution["id"] for institution in load_institutions())
 BASE64_TEXT = re.compile(r"[A-Za-z0-9+/=_-]{16,}")
+HEX_ONLY = re.compile(r"[0-9a-f]+")
 
 
 def submitted_values(value: Any) -> Iterator[str]:
@@ -85,11 +86,23 @@ def stored_texts(attribute: dict[str, Any]) -> Iterator[str]:
             yield from stored_texts(item)
 
 
+def occurrence(needle: str) -> re.Pattern[str]:
+    """Where a needle counts as found: anywhere, but a needle of hex digits only on its own.
+
+    The tables rightly keep hex digests and block keys in clear, millions of hex characters
+    after a full run, so nearly every short run of hex digits (``face``, ``0a0a``, ``123456``)
+    is somewhere inside one by chance. A value stored in clear still stands apart from them."""
+    if HEX_ONLY.fullmatch(needle):
+        return re.compile(rf"(?<![0-9a-f]){re.escape(needle)}(?![0-9a-f])")
+    return re.compile(re.escape(needle))
+
+
 def values_in_clear(tables, searched: set[str]) -> set[tuple[str, str]]:
     """(table, value) for every searched value found anywhere in any table.
 
     The ids of the registry's institutions are public and stored in clear (``csw-prizren``),
     so they are taken out of the stored text before a municipality's name is looked for."""
+    patterns = {needle: occurrence(needle) for needle in searched}
     found = set()
     for table_name in tables.names():
         for item in tables.scan(table_name):
@@ -97,7 +110,7 @@ def values_in_clear(tables, searched: set[str]) -> set[tuple[str, str]]:
                 for text in stored_texts(attribute):
                     for public_id in PUBLIC_INSTITUTION_IDS:
                         text = text.replace(public_id, " ")
-                    found.update((table_name, needle) for needle in searched if needle in text)
+                    found.update((table_name, needle) for needle, pattern in patterns.items() if pattern.search(text))
     return found
 
 
@@ -138,6 +151,20 @@ def test_the_scan_finds_a_value_stored_in_clear(tables, aws):
     try:
         # THEN the scan reports it whatever spelling is searched for
         assert values_in_clear(tables, spellings("Arbër")) == {(table_name, "arbe\u0308r")}
+    finally:
+        tables.dynamodb.delete_item(TableName=table_name, Key={"record_id": leaked["record_id"]})
+
+
+def test_the_scan_finds_a_value_of_hex_digits_on_its_own_but_not_inside_a_digest(tables, aws):
+    # GIVEN a document number of hex digits only, written in clear, and a digest that holds it by chance
+    table_name = aws.environment["IVDB_RECORDS_TABLE"]
+    number, digest = "0a0a1234", "9f30a0a12347c1"
+    leaked = {"record_id": {"S": unique_reference()}, "note": {"S": f"number {number.upper()};"},
+              "mac": {"S": digest}}
+    tables.dynamodb.put_item(TableName=table_name, Item=leaked)
+    try:
+        # THEN the scan reports the number written in clear, and it does not report a number found only in the digest
+        assert values_in_clear(tables, {number, digest[2:12]}) == {(table_name, number)}
     finally:
         tables.dynamodb.delete_item(TableName=table_name, Key={"record_id": leaked["record_id"]})
 
