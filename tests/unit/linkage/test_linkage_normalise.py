@@ -142,6 +142,17 @@ def test_a_moldovan_name_in_its_russian_form_also_reads_as_the_romanian_one(roma
     assert name_readings(romanian)[0] in name_readings(russian)
 
 
+@pytest.mark.parametrize("romanian, moldovan_cyrillic", [("Ciobanu", "Чобану"), ("Giurgiu", "Джурджу"),
+                                                         ("Ceaușescu", "Чаушеску"), ("Ciachir", "Чакир")])
+def test_a_c_or_g_softened_by_a_silent_vowel_also_reads_as_moldovan_cyrillic_writes_it(romanian, moldovan_cyrillic):
+    assert name_readings(moldovan_cyrillic)[0] in name_readings(romanian)
+
+
+def test_an_i_sounded_after_c_keeps_its_place():
+    assert name_readings("Lucian")[0] == name_readings("Лучиан")[0]
+    assert not set(name_readings("Lucia")) & set(name_readings("Luca"))
+
+
 def test_romanian_x_reads_as_moldovan_cyrillic_writes_it():
     assert name_keys("Alexandru") == name_keys("Александру")
 
