@@ -7,9 +7,9 @@ name ending -e or -ë often given the Serbian -a: Hajrije / Hajrija), Moldovan
 Cyrillic or a Moldovan man's name in its Russian form (Ion / Иван), diacritics lost,
 typos, given and family name swapped, a date of birth known fully, by year only or
 only as an estimated age, day and month transposed, a nickname in ``other_names`` or
-instead of the given name, a family name changed by marriage, a Romanian double given
-name (Ana-Maria) written whole or as its first name only, the whole name written into
-one field.
+instead of the given name, a family name changed by marriage (the other one now and
+then in ``other_names``), a Romanian double given name (Ana-Maria) written whole or as
+its first name only, the whole name written into one field.
 Hard negatives are made on purpose: siblings (same family name, father and village),
 twins, and namesakes (same given and family name, different person).
 
@@ -112,6 +112,7 @@ RUSSIAN_FORMS = {
 }
 DOUBLE_GIVEN_NAME_SHARE = 0.2
 WHOLE_NAME_IN_ONE_FIELD_SHARE = 0.02
+FORMER_FAMILY_NAME_SHARE = 0.3
 INSTITUTIONS = ["police", "border_police", "prosecution", "social_welfare", "shelter_ngo", "ngo"]
 
 _SERBIAN_CYRILLIC = [
@@ -330,8 +331,13 @@ class SyntheticPopulation:
             identity[rng.choice(["given_name", "given_name", "family_name"])] = " ".join(names)
         if rng.random() < 0.6:
             identity["father_name"] = self._write_name(person.father, person.group, style, upper)
+        other_names = []
         if person.nickname and given != person.nickname and rng.random() < 0.5:
-            identity["other_names"] = [self._write_name(person.nickname, person.group, style, upper)]
+            other_names.append(person.nickname)
+        if person.married_family and rng.random() < FORMER_FAMILY_NAME_SHARE:
+            other_names.append(person.family if family == person.married_family else person.married_family)
+        if other_names:
+            identity["other_names"] = [self._write_name(name, person.group, style, upper) for name in other_names]
         if rng.random() < 0.65:
             identity["place_of_birth"] = self._write_name(person.place, person.group, style, upper)
         if person.passport and rng.random() < 0.5:

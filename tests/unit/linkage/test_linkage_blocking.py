@@ -43,6 +43,11 @@ def test_a_changed_family_name_meets_through_given_name_father_and_year():
     assert specific({**ARBER, "father_name": "Ilir"}) & specific(married)
 
 
+def test_a_former_family_name_in_other_names_meets_the_record_written_with_it_through_names_and_year():
+    married = {**ARBER, "family_name": "Gashi", "other_names": ["Krasniqi"]}
+    assert specific(ARBER) & specific(married)
+
+
 def test_an_estimated_age_meets_a_stated_year():
     assert specific(ARBER) & specific({"given_name": "Arber", "family_name": "Krasniqi"},
                                       {"age_at_identification": 17, "identification_date": "2024-09-01"})

@@ -1,12 +1,13 @@
 """The offline command and the evaluation run the engine end to end."""
 
+import collections
 import json
 
 import pytest
 
 from ivdb.commands import evaluate_linkage, link
 from ivdb.evaluation.metrics import pairwise_scores
-from ivdb.evaluation.synthetic import generate, serbian_ending
+from ivdb.evaluation.synthetic import generate, serbian_ending, to_cyrillic
 
 RECORDS = [
     {"id": "kp-1", "identity": {"given_name": "Arbër", "family_name": "Krasniqi", "father_name": "Ilir",
@@ -116,13 +117,27 @@ def test_synthetic_records_are_labelled_and_reproducible():
 def test_a_serbian_clerk_may_give_an_albanian_womans_name_the_serbian_ending():
     assert [serbian_ending(name) for name in ("Hajrije", "LABINOTË", "Rinë", "Arben")] == [
         "Hajrija", "LABINOTA", "Rinë", "Arben"]
-    given_names = {r["identity"].get("given_name") for r in generate(3000, seed=9)}
+    given_names = {r["identity"].get("given_name") for r in generate(3000, seed=10)}
     assert {"Xhevahire", "Џевахире", "Dževahira", "Џевахира"} <= given_names
 
 
 def test_a_russian_language_record_may_give_a_moldovan_man_the_russian_form_of_his_name():
     fathers = {r["identity"].get("father_name") for r in generate(3000, seed=5)}
     assert {"Ion", "Ион", "Иван"} <= fathers
+
+
+def test_a_moldovan_clerk_leaves_out_the_vowel_that_softens_a_romanian_c_or_g():
+    assert [to_cyrillic(name, "romanian") for name in ("Ciobanu", "Giurgiu", "Ceaușescu", "Cebotari")] == [
+        "Чобану", "Джурджу", "Чаушеску", "Чеботари"]
+
+
+def test_a_record_of_a_woman_known_by_two_family_names_may_give_the_other_one_in_other_names():
+    records = list(generate(3000, seed=5))
+    family_names = collections.defaultdict(set)
+    for record in records:
+        family_names[record["true_person"]].add(record["identity"].get("family_name"))
+    assert any(set(record["identity"].get("other_names", [])) & family_names[record["true_person"]]
+               for record in records)
 
 
 def test_small_evaluation_reaches_the_precision_target():

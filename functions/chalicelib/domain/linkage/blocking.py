@@ -14,6 +14,7 @@ one name + date of birth    the same, when both dates are full (day and month in
                             either order)
 initials + date of birth    typos in both names, when both dates are full
 alias + family + year       a nickname in ``other_names`` or used as the given name
+given + alias + year        a former family name in ``other_names`` used as the family name
 document number             everything else
 names only (two, broad)     a birth year unknown on one side (see below)
 ==========================  ==========================================================
@@ -152,6 +153,7 @@ def block_keys(
     family: Readings,
     father: Readings,
     aliases: Iterable[str],
+    other_names: Iterable[str],
     birth: BirthDate | None,
     document_numbers: Iterable[str],
     keyer: Keyer,
@@ -193,10 +195,14 @@ def block_keys(
         name_years = possible_years if full_name in read_names else years
         specific.extend(("names+year", f"{full_name}|{year}") for year in name_years)
         specific.extend(("names+father", f"{full_name}|{father_skeleton}") for father_skeleton in father_skeletons)
-    for family_skeleton in reading_skeletons(family):
-        for alias in aliases:
-            alias_name = _pair(name_skeleton((alias,)), family_skeleton)
-            specific.extend(("names+year", f"{alias_name}|{year}") for year in years)
+    # A nickname or short form beside the family name; a name from other_names also beside
+    # the given name, as a former family name stands (not a short form: all Svetlanas with
+    # Ceca beside them would share a block).
+    alias_names = {_pair(name_skeleton((alias,)), family_skeleton)
+                   for alias in aliases for family_skeleton in reading_skeletons(family)}
+    alias_names.update(_pair(name_skeleton((name,)), given_skeleton)
+                       for name in other_names for given_skeleton in reading_skeletons(given))
+    specific.extend(("names+year", f"{alias_name}|{year}") for alias_name in sorted(alias_names) for year in years)
     specific.extend(("name+father+year", f"{name}|{father_skeleton}|{year}")
                     for name in names for father_skeleton in father_skeletons for year in years)
     if birth is not None and birth.is_full:

@@ -375,7 +375,8 @@ class Encoder:
                         for name, spellings in readings.items()}
         given, family, father = (keys[0] if keys else () for keys in reading_keys.values())
         names_apart = name_pairs(reading_keys["given"], reading_keys["family"]) if not (given and family) else []
-        aliases = self._alias_keys(identity.get("other_names"), given)
+        other_names = self._other_name_keys(identity.get("other_names"), given)
+        aliases = self._alias_keys(other_names, given)
         written_place = " ".join(normalise.name_keys(identity.get("place_of_birth")))
         place = normalise.place_key(identity.get("place_of_birth"))
         birth = normalise.birth_date(identity, statistical)
@@ -403,7 +404,7 @@ class Encoder:
             splits=tuple(self._names(*pair) for pair in names_apart),
         )
         keys = block_keys(reading_keys["given"], reading_keys["family"], reading_keys["father"],
-                          aliases, birth, [n for _, n in documents], self.block_key)
+                          aliases, other_names, birth, [n for _, n in documents], self.block_key)
         return EncodedRecord(encoding, keys.joined, encoding.digest(), keys.searched)
 
     def _names(self, given: Readings, family: Readings) -> RecordEncoding:
@@ -416,15 +417,19 @@ class Encoder:
         )
 
     @staticmethod
-    def _alias_keys(other_names: Any, given: tuple[str, ...]) -> tuple[str, ...]:
-        """Words of other_names plus known short/full forms of the given name, deduplicated."""
+    def _other_name_keys(other_names: Any, given: tuple[str, ...]) -> tuple[str, ...]:
+        """Words of other_names other than the given name, deduplicated."""
         names = other_names if isinstance(other_names, list) else [other_names]
         words: list[str] = []
         for name in names:
             words.extend(normalise.name_keys(name))
-        words.extend(normalise.known_variants(given))
-        unique = [w for w in dict.fromkeys(words) if w and (w,) != given]
-        return tuple(unique[:MAX_ALIASES])
+        return tuple(w for w in dict.fromkeys(words) if w and (w,) != given)[:MAX_ALIASES]
+
+    @staticmethod
+    def _alias_keys(other_names: tuple[str, ...], given: tuple[str, ...]) -> tuple[str, ...]:
+        """Words of other_names, then known short/full forms of the given name, deduplicated."""
+        variants = (w for w in normalise.known_variants(given) if (w,) != given)
+        return tuple(dict.fromkeys((*other_names, *variants)))[:MAX_ALIASES]
 
     @staticmethod
     def _documents(documents: Any) -> list[tuple[str, str]]:
