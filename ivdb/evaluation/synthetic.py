@@ -4,12 +4,13 @@ Persons of the region (Albanian, Serbian, Roma and Romanian/Moldovan names) are
 identified by one to four institutions; each institution writes the person down in
 its own way: Serbian Cyrillic or a Serbian adaptation of an Albanian name (a woman's
 name ending -e or -ë often given the Serbian -a: Hajrije / Hajrija), Moldovan
-Cyrillic or a Moldovan man's name in its Russian form (Ion / Иван), diacritics lost,
-typos, given and family name swapped, a date of birth known fully, by year only or
-only as an estimated age, day and month transposed, a nickname in ``other_names`` or
-instead of the given name, a family name changed by marriage (the other one now and
-then in ``other_names``), a Romanian double given name (Ana-Maria) written whole or as
-its first name only, the whole name written into one field.
+Cyrillic or a Moldovan man's name in its Russian form (Ion / Иван), a father's name as
+the Russian patronymic (Ивановна), diacritics lost, typos, given and family name
+swapped, a date of birth known fully, by year only or only as an estimated age, day
+and month transposed, a nickname in ``other_names`` or instead of the given name, a
+family name changed by marriage (the other one now and then in ``other_names``), a
+Romanian double given name (Ana-Maria) written whole or as its first name only, the
+whole name written into one field.
 Hard negatives are made on purpose: siblings (same family name, father and village),
 twins, and namesakes (same given and family name, different person).
 
@@ -113,6 +114,7 @@ RUSSIAN_FORMS = {
 DOUBLE_GIVEN_NAME_SHARE = 0.2
 WHOLE_NAME_IN_ONE_FIELD_SHARE = 0.02
 FORMER_FAMILY_NAME_SHARE = 0.3
+PATRONYMIC_SHARE = 0.3
 INSTITUTIONS = ["police", "border_police", "prosecution", "social_welfare", "shelter_ngo", "ngo"]
 
 _SERBIAN_CYRILLIC = [
@@ -156,6 +158,23 @@ def _rewrite(text: str, table: list[tuple[str, str]]) -> str:
 
 _PLAIN = {"ë": "e", "ç": "c", "č": "c", "ć": "c", "š": "s", "ž": "z", "đ": "dj", "ă": "a", "â": "a",
           "î": "i", "ș": "s", "ş": "s", "ț": "t", "ţ": "t"}
+
+
+_IRREGULAR_PATRONYMIC_STEMS = {"Пётр": ("Петр", "о"), "Михаил": ("Михайл", "о"), "Дмитрий": ("Дмитри", "е"),
+                               "Георгий": ("Георги", "е")}
+
+
+def russian_patronymic(father: str, sex: str) -> str:
+    """The patronymic a Russian-language record forms from the Russian form of a father's name."""
+    if father in _IRREGULAR_PATRONYMIC_STEMS:
+        stem, vowel = _IRREGULAR_PATRONYMIC_STEMS[father]
+    elif father.endswith("ий"):
+        stem, vowel = father[:-2] + "ь", "е"
+    elif father.endswith("й"):
+        stem, vowel = father[:-1], "е"
+    else:
+        stem, vowel = father, "о"
+    return f"{stem}{vowel}{'вна' if sex == 'female' else 'вич'}"
 
 
 def drop_diacritics(text: str) -> str:
@@ -312,6 +331,13 @@ class SyntheticPopulation:
             return person.given
         return f"{person.given}{rng.choice('- ')}{person.second_given}"
 
+    def _father_name(self, person: Person, style: str, upper: bool) -> str:
+        """Now and then, in a Russian-language record, the patronymic (Ивановна)."""
+        if style == "cyrillic" and person.father in RUSSIAN_FORMS and self.rng.random() < PATRONYMIC_SHARE:
+            patronymic = russian_patronymic(RUSSIAN_FORMS[person.father], person.sex)
+            return patronymic.upper() if upper else patronymic
+        return self._write_name(person.father, person.group, style, upper)
+
     def record(self, person: Person, number: int) -> dict:
         rng = self.rng
         institution = rng.choice(INSTITUTIONS)
@@ -330,7 +356,7 @@ class SyntheticPopulation:
             rng.shuffle(names)
             identity[rng.choice(["given_name", "given_name", "family_name"])] = " ".join(names)
         if rng.random() < 0.6:
-            identity["father_name"] = self._write_name(person.father, person.group, style, upper)
+            identity["father_name"] = self._father_name(person, style, upper)
         other_names = []
         if person.nickname and given != person.nickname and rng.random() < 0.5:
             other_names.append(person.nickname)

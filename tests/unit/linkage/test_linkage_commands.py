@@ -7,7 +7,7 @@ import pytest
 
 from ivdb.commands import evaluate_linkage, link
 from ivdb.evaluation.metrics import pairwise_scores
-from ivdb.evaluation.synthetic import generate, serbian_ending, to_cyrillic
+from ivdb.evaluation.synthetic import generate, russian_patronymic, serbian_ending, to_cyrillic
 
 RECORDS = [
     {"id": "kp-1", "identity": {"given_name": "Arbër", "family_name": "Krasniqi", "father_name": "Ilir",
@@ -117,13 +117,21 @@ def test_synthetic_records_are_labelled_and_reproducible():
 def test_a_serbian_clerk_may_give_an_albanian_womans_name_the_serbian_ending():
     assert [serbian_ending(name) for name in ("Hajrije", "LABINOTË", "Rinë", "Arben")] == [
         "Hajrija", "LABINOTA", "Rinë", "Arben"]
-    given_names = {r["identity"].get("given_name") for r in generate(3000, seed=10)}
+    given_names = {r["identity"].get("given_name") for r in generate(3000, seed=3)}
     assert {"Xhevahire", "Џевахире", "Dževahira", "Џевахира"} <= given_names
 
 
 def test_a_russian_language_record_may_give_a_moldovan_man_the_russian_form_of_his_name():
     fathers = {r["identity"].get("father_name") for r in generate(3000, seed=5)}
     assert {"Ion", "Ион", "Иван"} <= fathers
+
+
+def test_a_russian_language_record_may_give_the_fathers_name_as_the_patronymic():
+    assert [russian_patronymic(father, sex) for father, sex in [
+        ("Иван", "female"), ("Сергей", "female"), ("Юрий", "female"), ("Дмитрий", "male"), ("Пётр", "male")]] == [
+        "Ивановна", "Сергеевна", "Юрьевна", "Дмитриевич", "Петрович"]
+    fathers = {r["identity"].get("father_name") for r in generate(3000, seed=5)}
+    assert any(father and father.endswith(("овна", "евна", "ОВНА", "ЕВНА")) for father in fathers)
 
 
 def test_a_moldovan_clerk_leaves_out_the_vowel_that_softens_a_romanian_c_or_g():

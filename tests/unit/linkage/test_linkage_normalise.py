@@ -8,6 +8,7 @@ from chalicelib.domain.linkage.normalise import (
     birth_date,
     countries,
     document_number,
+    father_name_readings,
     fold,
     known_variants,
     name_keys,
@@ -151,6 +152,18 @@ def test_a_c_or_g_softened_by_a_silent_vowel_also_reads_as_moldovan_cyrillic_wri
 def test_an_i_sounded_after_c_keeps_its_place():
     assert name_readings("Lucian")[0] == name_readings("Лучиан")[0]
     assert not set(name_readings("Lucia")) & set(name_readings("Luca"))
+
+
+@pytest.mark.parametrize("patronymic, father", [("Ивановна", "Ion"), ("Петровна", "Petru"), ("Sergeyevna", "Сергей"),
+                                                ("Юрьевна", "Iurie"), ("Игоревна", "Igor"), ("Михайловна", "Mihai"),
+                                                ("Дмитриевич", "Dumitru"), ("Nikolaevna", "Nicolae")])
+def test_a_fathers_name_written_as_the_russian_patronymic_also_reads_as_the_fathers_name(patronymic, father):
+    assert set(father_name_readings(patronymic)) & set(name_readings(father))
+
+
+def test_only_a_fathers_name_of_one_word_is_read_as_a_patronymic():
+    assert father_name_readings("Ion Ivanovici") == name_readings("Ion Ivanovici")
+    assert father_name_readings("Milan") == name_readings("Milan")
 
 
 def test_romanian_x_reads_as_moldovan_cyrillic_writes_it():

@@ -57,6 +57,19 @@ def test_a_short_form_of_the_given_name_links_when_the_rest_of_the_identity_agre
     assert decide(comparison) is Decision.LINK
 
 
+def test_a_fathers_name_given_as_the_russian_patronymic_agrees_with_the_fathers_name():
+    ceban = {"given_name": "Natalia", "family_name": "Ceban", "birth_year": 1996}
+    comparison = compare({**ceban, "father_name": "Ion"}, {**ceban, "father_name": "Ивановна"})
+    assert comparison.level("father_name") is Level.EXACT
+    assert decide(comparison) is Decision.LINK
+
+
+def test_a_family_name_like_a_patronymic_is_not_read_as_one():
+    comparison = compare({"given_name": "Natalia", "family_name": "Ivan"},
+                         {"given_name": "Natalia", "family_name": "Ivanova"})
+    assert comparison.level("family_name") is not Level.EXACT
+
+
 def test_missing_values_weigh_nothing():
     comparison = compare({"given_name": "Arbër", "family_name": "Krasniqi"}, ARBER)
     for field in ("father_name", "birth_date", "place_of_birth", "documents"):

@@ -369,8 +369,9 @@ class Encoder:
     def encode(self, identity: Mapping[str, Any] | None, statistical: Mapping[str, Any] | None) -> EncodedRecord:
         identity = dict(identity or {})
         statistical = dict(statistical or {})
-        readings = {name: normalise.name_readings(identity.get(f"{name}_name"))
-                    for name in ("given", "family", "father")}
+        readings = {"given": normalise.name_readings(identity.get("given_name")),
+                    "family": normalise.name_readings(identity.get("family_name")),
+                    "father": normalise.father_name_readings(identity.get("father_name"))}
         reading_keys = {name: tuple(tuple(reading.split()) for reading in spellings)
                         for name, spellings in readings.items()}
         given, family, father = (keys[0] if keys else () for keys in reading_keys.values())

@@ -217,6 +217,29 @@ def name_readings(text: Any) -> tuple[str, ...]:
     return tuple(dict.fromkeys(" ".join(keys) for keys in spellings))
 
 
+# A Russian-language record may give the father's name as the patronymic, the form the
+# person's own full name carries it in: Ивановна / Иванович for Иван, Сергеевна for
+# Сергей, Юрьевна for Юрий, Игоревна for Игорь. The patronymic also reads as the name
+# it comes from: after -ovna or -ovich its stem, after -evna or -evich its stem with the
+# й or ий it lost (Sergei, Iuri, Dmitri) or without (Igor). Only a father's name of one
+# word is read so, and only with a stem of ``MIN_PATRONYMIC_STEM`` letters or more.
+_PATRONYMIC = re.compile(r"^(?P<stem>[a-z]+?)(?:(?P<hard>ov)|(?P<soft>ev))(?:na|ich|ic|ici)$")
+MIN_PATRONYMIC_STEM = 3
+
+
+def father_name_readings(text: Any) -> tuple[str, ...]:
+    """``name_readings`` of a father's name, then of the name its patronymic comes from."""
+    readings = name_readings(text)
+    words = fold(text).split() if isinstance(text, str) else []
+    patronymic = _PATRONYMIC.match(words[0]) if len(words) == 1 else None
+    if patronymic is None or len(patronymic["stem"]) < MIN_PATRONYMIC_STEM:
+        return readings
+    stem = patronymic["stem"]
+    fathers = (stem,) if patronymic["hard"] else (stem + "i", stem)
+    more = [reading for father in fathers for reading in name_readings(father)]
+    return tuple(dict.fromkeys((*readings, *more)))[:MAX_READINGS]
+
+
 def name_skeleton(keys: Iterable[str]) -> str:
     """Order-free skeleton of a (possibly multi-word) name, for blocking keys."""
     return "-".join(sorted(skeleton(key) for key in keys if key))
