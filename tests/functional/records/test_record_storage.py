@@ -23,7 +23,7 @@ SHORTEST_CHECKED_NUMBER = 6
 """Digits alone turn up in the timestamps, uuids and MACs the tables rightly keep in clear."""
 PUBLIC_INSTITUTION_IDS = tuple(institution["id"] for institution in load_institutions())
 BASE64_TEXT = re.compile(r"[A-Za-z0-9+/=_-]{16,}")
-HEX_ONLY = re.compile(r"[0-9a-f]+")
+NUMERAL_OR_HEX = re.compile(r"[0-9a-f.:/+() -]*[0-9a-f][0-9a-f.:/+() -]*")
 
 
 def submitted_values(value: Any) -> Iterator[str]:
@@ -87,12 +87,13 @@ def stored_texts(attribute: dict[str, Any]) -> Iterator[str]:
 
 
 def occurrence(needle: str) -> re.Pattern[str]:
-    """Where a needle counts as found: anywhere, but a needle of hex digits only on its own.
+    """Where a needle counts as found: anywhere, but a numeral or hex run only on its own.
 
-    The tables rightly keep hex digests and block keys in clear, millions of hex characters
-    after a full run, so nearly every short run of hex digits (``face``, ``0a0a``, ``123456``)
+    The tables rightly keep hex digests, block keys and timestamps in clear, millions of
+    hex characters after a full run, so nearly every short run of hex digits (``face``,
+    ``0a0a``, ``123456``) and many a short numeral (a phone ``3.10`` in ``19:32:03.104``)
     is somewhere inside one by chance. A value stored in clear still stands apart from them."""
-    if HEX_ONLY.fullmatch(needle):
+    if NUMERAL_OR_HEX.fullmatch(needle):
         return re.compile(rf"(?<![0-9a-f]){re.escape(needle)}(?![0-9a-f])")
     return re.compile(re.escape(needle))
 
@@ -155,16 +156,17 @@ def test_the_scan_finds_a_value_stored_in_clear(tables, aws):
         tables.dynamodb.delete_item(TableName=table_name, Key={"record_id": leaked["record_id"]})
 
 
-def test_the_scan_finds_a_value_of_hex_digits_on_its_own_but_not_inside_a_digest(tables, aws):
-    # GIVEN a document number of hex digits only, written in clear, and a digest that holds it by chance
+def test_the_scan_finds_a_numeral_or_hex_run_on_its_own_but_not_inside_a_digest_or_timestamp(tables, aws):
+    # GIVEN a document number of hex digits only, written in clear, a digest that holds it by
+    # chance, and a timestamp that holds a short phone number by chance
     table_name = aws.environment["IVDB_RECORDS_TABLE"]
-    number, digest = "0a0a1234", "9f30a0a12347c1"
+    number, digest, phone = "0a0a1234", "9f30a0a12347c1", "3.10"
     leaked = {"record_id": {"S": unique_reference()}, "note": {"S": f"number {number.upper()};"},
-              "mac": {"S": digest}}
+              "mac": {"S": digest}, "at": {"S": "2026-11-23T19:32:03.104Z"}}
     tables.dynamodb.put_item(TableName=table_name, Item=leaked)
     try:
-        # THEN the scan reports the number written in clear, and it does not report a number found only in the digest
-        assert values_in_clear(tables, {number, digest[2:12]}) == {(table_name, number)}
+        # THEN the scan reports the number written in clear, not a value found only inside the digest or timestamp
+        assert values_in_clear(tables, {number, digest[2:12], phone}) == {(table_name, number)}
     finally:
         tables.dynamodb.delete_item(TableName=table_name, Key={"record_id": leaked["record_id"]})
 
