@@ -173,8 +173,9 @@ def block_keys(
     skeleton_pairs = [(reading_skeletons(g), reading_skeletons(f)) for g, f in written_pairs]
     read_names = sorted({_pair(g, f) for givens, families in skeleton_pairs for g in givens for f in families})
     typo_tolerant = set().union(*(_typo_tolerant_names(g[0], f[0]) for g, f in written_pairs))
+    given_skeletons, family_skeletons = reading_skeletons(given), reading_skeletons(family)
     names = (list(dict.fromkeys(name for givens, families in skeleton_pairs for name in givens + families))
-             or reading_skeletons(given) + reading_skeletons(family))
+             or given_skeletons + family_skeletons)
     father_skeletons = reading_skeletons(father)
     years = list(birth.years) if birth else []
     possible_years = list(birth.possible_years) if birth else []
@@ -199,9 +200,9 @@ def block_keys(
     # the given name, as a former family name stands (not a short form: all Svetlanas with
     # Ceca beside them would share a block).
     alias_names = {_pair(name_skeleton((alias,)), family_skeleton)
-                   for alias in aliases for family_skeleton in reading_skeletons(family)}
+                   for alias in aliases for family_skeleton in family_skeletons}
     alias_names.update(_pair(name_skeleton((name,)), given_skeleton)
-                       for name in other_names for given_skeleton in reading_skeletons(given))
+                       for name in other_names for given_skeleton in given_skeletons)
     specific.extend(("names+year", f"{alias_name}|{year}") for alias_name in sorted(alias_names) for year in years)
     specific.extend(("name+father+year", f"{name}|{father_skeleton}|{year}")
                     for name in names for father_skeleton in father_skeletons for year in years)

@@ -165,10 +165,6 @@ def _other_ending(key: str) -> str | None:
 _SILENT_SOFTENING_VOWEL = re.compile(r"(?<=[cg])(?:i(?=[ou])|e(?=a))|(?<=\b[cg])i(?=a)")
 
 
-def _without_silent_softening_vowels(text: str) -> str:
-    return _SILENT_SOFTENING_VOWEL.sub("", text)
-
-
 # A Moldovan's given or father's name may be written in its Russian form, as Soviet-era
 # passports and Russian-language records give it (Иван for Ion, Дмитрий for Dumitru):
 # the Russian form also reads as the Romanian one.
@@ -190,9 +186,10 @@ def name_readings(text: Any) -> tuple[str, ...]:
     Each letter of ``_OTHER_READINGS`` is read both ways, the first three of them at
     most, so that "Sârbu" also reads "sarbu", as a keyboard without â writes it; each
     reading also reads without the vowels Romanian writes only to soften a c or g
-    (``_SILENT_SOFTENING_VOWEL``: Ciobanu as Чобану writes it). Then the Russian form of a Moldovan name also reads as its Romanian form
-    (``_RUSSIAN_FORMS``), and each reading's last word with its other ending
-    (``_OTHER_ENDINGS``), while there is room for ``MAX_READINGS``.
+    (``_SILENT_SOFTENING_VOWEL``: Ciobanu as Чобану writes it). Then the Russian form of
+    a Moldovan name also reads as its Romanian form (``_RUSSIAN_FORMS``), and each
+    reading's last word with its other ending (``_OTHER_ENDINGS``), while there is room
+    for ``MAX_READINGS``.
     """
     if not isinstance(text, str):
         return ()
@@ -204,9 +201,12 @@ def name_readings(text: Any) -> tuple[str, ...]:
             readings += [reading[:index] + other + reading[index + 1 :] for reading in readings]
     spellings = [keys for keys in map(name_keys, readings) if keys]
     for reading in readings:
-        unsoftened = name_keys(_without_silent_softening_vowels(reading))
-        if unsoftened and unsoftened not in spellings and len(spellings) < MAX_READINGS:
-            spellings.append(unsoftened)
+        unsoftened = _SILENT_SOFTENING_VOWEL.sub("", reading)
+        if unsoftened == reading:
+            continue
+        keys = name_keys(unsoftened)
+        if keys not in spellings and len(spellings) < MAX_READINGS:
+            spellings.append(keys)
     romanian = tuple(_ROMANIAN_FORM.get(key, key) for key in spellings[0]) if spellings else ()
     if romanian and romanian != spellings[0] and len(spellings) < MAX_READINGS:
         spellings.append(romanian)
