@@ -99,7 +99,7 @@ def occurrence(needle: str) -> re.Pattern[str]:
 
 
 def values_in_clear(tables, searched: set[str]) -> set[tuple[str, str]]:
-    """(table, value) for every searched value found anywhere in any table.
+    """(table, value) for every searched value found in any table (where: ``occurrence``).
 
     The ids of the registry's institutions are public and stored in clear (``csw-prizren``),
     so they are taken out of the stored text before a municipality's name is looked for."""
