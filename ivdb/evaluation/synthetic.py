@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import heapq
 import random
+import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Iterator
@@ -115,6 +116,7 @@ DOUBLE_GIVEN_NAME_SHARE = 0.2
 WHOLE_NAME_IN_ONE_FIELD_SHARE = 0.02
 FORMER_FAMILY_NAME_SHARE = 0.3
 PATRONYMIC_SHARE = 0.3
+PASSPORT_LATIN_SHARE = 0.08
 INSTITUTIONS = ["police", "border_police", "prosecution", "social_welfare", "shelter_ngo", "ngo"]
 
 _SERBIAN_CYRILLIC = [
@@ -136,6 +138,18 @@ _ROMANIAN_CYRILLIC = [
     ("e", "е"), ("f", "ф"), ("g", "г"), ("h", "х"), ("i", "и"), ("l", "л"), ("m", "м"), ("n", "н"),
     ("o", "о"), ("p", "п"), ("r", "р"), ("s", "с"), ("t", "т"), ("u", "у"), ("v", "в"), ("z", "з"),
 ]
+
+# ICAO 9303, as a Russian passport (held by many in Transnistria and Gagauzia) writes
+# a Cyrillic name in Latin letters.
+_PASSPORT_LATIN = [
+    ("а", "a"), ("б", "b"), ("в", "v"), ("г", "g"), ("д", "d"), ("е", "e"), ("ё", "e"), ("ж", "zh"),
+    ("з", "z"), ("и", "i"), ("й", "i"), ("к", "k"), ("л", "l"), ("м", "m"), ("н", "n"), ("о", "o"),
+    ("п", "p"), ("р", "r"), ("с", "s"), ("т", "t"), ("у", "u"), ("ф", "f"), ("х", "kh"), ("ц", "ts"),
+    ("ч", "ch"), ("ш", "sh"), ("щ", "shch"), ("ъ", "ie"), ("ы", "y"), ("ь", ""), ("э", "e"), ("ю", "iu"),
+    ("я", "ia"),
+]
+# Russian writes a Moldovan family name's final -ari as -арь: Чеботарь for Cebotari.
+_FINAL_ARI = re.compile(r"ари\b")
 
 
 def _rewrite(text: str, table: list[tuple[str, str]]) -> str:
@@ -189,7 +203,7 @@ def drop_diacritics(text: str) -> str:
 def to_cyrillic(text: str, group: str) -> str:
     """How a Serbian or Moldovan clerk writes the name in Cyrillic."""
     if group == "romanian":
-        return _rewrite(text, _ROMANIAN_CYRILLIC)
+        return _FINAL_ARI.sub("арь", _rewrite(text, _ROMANIAN_CYRILLIC))
     if group in ("albanian", "roma"):
         text = _rewrite(text, _ALBANIAN_TO_SERBIAN)
     return _rewrite(text, _SERBIAN_CYRILLIC)
@@ -299,6 +313,8 @@ class SyntheticPopulation:
         rng = self.rng
         if institution in ("police", "prosecution", "social_welfare") and rng.random() < 0.25:
             return "cyrillic"
+        if group == "romanian" and rng.random() < PASSPORT_LATIN_SHARE:
+            return "passport"
         if group in ("albanian", "roma") and rng.random() < 0.2:
             return "serbian"
         if group == "albanian" and rng.random() < 0.1:
@@ -308,10 +324,11 @@ class SyntheticPopulation:
     def _write_name(self, name: str, group: str, style: str, upper: bool) -> str:
         if style in ("cyrillic", "serbian") and group in ("albanian", "roma") and self.rng.random() < 0.5:
             name = serbian_ending(name)
-        if style == "cyrillic" and name in RUSSIAN_FORMS and self.rng.random() < 0.5:
-            name = RUSSIAN_FORMS[name]
-        elif style == "cyrillic":
-            name = to_cyrillic(name, group)
+        if style in ("cyrillic", "passport"):
+            russian = name in RUSSIAN_FORMS and self.rng.random() < 0.5
+            name = RUSSIAN_FORMS[name] if russian else to_cyrillic(name, group)
+            if style == "passport":
+                name = _rewrite(name, _PASSPORT_LATIN)
         elif style == "serbian":
             name = _rewrite(name, _ALBANIAN_TO_SERBIAN)
         elif style == "naive":

@@ -42,6 +42,8 @@ from chalicelib.domain.linkage.normalise import (
         ("ARBËR", "arber"),
         ("Ar\u200bbër", "Arbër"),
         ("Arbe\u0308r", "Arbër"),
+        ("Mikhail", "Михаил"),
+        ("Shevchuk", "Шевчук"),
     ],
 )
 def test_spellings_of_one_name_share_one_key(written, same_as):
@@ -164,6 +166,32 @@ def test_a_fathers_name_written_as_the_russian_patronymic_also_reads_as_the_fath
 def test_only_a_fathers_name_of_one_word_is_read_as_a_patronymic():
     assert father_name_readings("Ion Ivanovici") == name_readings("Ion Ivanovici")
     assert father_name_readings("Milan") == name_readings("Milan")
+
+
+@pytest.mark.parametrize(
+    "passport_latin, romanian",
+    [("Nadezhda", "Nadejda"), ("KOZHOKARU", "Cojocaru"), ("Belan", "Bălan"), ("Plemedeale", "Plămădeală"),
+     ("Tsurkanu", "Țurcanu"), ("Tsurkanu", "Цуркану"), ("Gutsu", "Guțu"), ("Militsa", "Milica"),
+     ("Mikhail", "Mihai")],
+)
+def test_a_name_as_a_russian_passport_writes_it_in_latin_letters_also_reads_as_the_romanian_one(
+    passport_latin, romanian
+):
+    assert set(name_readings(passport_latin)) & set(name_readings(romanian))
+
+
+@pytest.mark.parametrize("russian, romanian", [("Чеботарь", "Cebotari"), ("РОТАРЬ", "Rotari"), ("Бэлан", "Belan")])
+def test_a_moldovan_name_as_russian_writes_it_also_reads_as_the_romanian_one(russian, romanian):
+    assert name_readings(romanian)[0] in name_readings(russian)
+
+
+def test_a_ts_typed_by_a_slip_still_reads_as_written():
+    slip, written = name_readings("Mutsafic")[0], name_readings("Mustafić")[0]
+    assert one_letter_neighbours(slip) & one_letter_neighbours(written)
+
+
+def test_a_soft_sign_inside_a_name_is_not_read_as_an_i():
+    assert name_readings("Ольга") == ("olga",)
 
 
 def test_romanian_x_reads_as_moldovan_cyrillic_writes_it():

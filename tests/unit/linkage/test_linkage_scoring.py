@@ -64,6 +64,13 @@ def test_a_fathers_name_given_as_the_russian_patronymic_agrees_with_the_fathers_
     assert decide(comparison) is Decision.LINK
 
 
+def test_a_record_copied_from_a_russian_passport_links_with_the_romanian_spelling():
+    turcanu = {"given_name": "Nadejda", "family_name": "Țurcanu", "birth_year": 1996}
+    comparison = compare(turcanu, {"given_name": "NADEZHDA", "family_name": "TSURKANU", "birth_year": 1996})
+    assert comparison.level("given_name") is comparison.level("family_name") is Level.EXACT
+    assert decide(comparison) is Decision.LINK
+
+
 def test_a_family_name_like_a_patronymic_is_not_read_as_one():
     comparison = compare({"given_name": "Natalia", "family_name": "Ivan"},
                          {"given_name": "Natalia", "family_name": "Ivanova"})

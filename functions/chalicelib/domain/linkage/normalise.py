@@ -16,7 +16,7 @@ that lack them. Three layers, each built on the previous one:
     ====================  ===========================================================
     class (written as)    spellings folded into it
     ====================  ===========================================================
-    ``k``                 k, q (Alb.), c, č, ć, ç (Alb.), ch, tsh, tch, cz, ck, kh —
+    ``k``                 k, q (Alb.), c, č, ć, ç (Alb.), ch, tsh, tch, cz, ck —
                           Krasniqi / Krasnići / Красники / Krasnici; Romanian c = k
     ``g``                 g, gj (Alb.), đ, dj, dž, dz, xh (Alb.), gh (Rom.)
     ``ks``                x as Romanian writes it — Alexandru / Александру; Albanian
@@ -27,7 +27,8 @@ that lack them. Three layers, each built on the previous one:
     ``i``                 i, j, y, î, â (Rom.) — so Marija / Maria, Nikolaj / Nicolai
     ``ia``                ea (Rom.), which Moldovan Cyrillic writes я: Gârlea / Гырля
     ``v`` / ``f``         w / ph
-    (dropped)             h — Hasani / Asani, Mehmeti / Memeti
+    (dropped)             h — Hasani / Asani, Mehmeti / Memeti; kh, as a passport's
+                          Latin writes х (Mikhail / Михаил)
     ====================  ===========================================================
 
     then doubled letters collapse (ll, rr, ss, ii …). Bloom filters are built from the
@@ -80,7 +81,7 @@ _NON_LETTER = re.compile(r"[^a-z]+")
 
 _SPELLING_CLASSES = {
     "tsch": "k", "tsh": "k", "tch": "k", "dzh": "g", "sch": "s",
-    "ch": "k", "cz": "k", "ck": "k", "kh": "k", "xh": "g", "gj": "g", "dj": "g",
+    "ch": "k", "cz": "k", "ck": "k", "kh": "", "xh": "g", "gj": "g", "dj": "g",
     "dz": "g", "gh": "g", "sh": "s", "sz": "s", "zh": "z", "dh": "d", "th": "t",
     "ph": "f", "ea": "ia",
     "c": "k", "q": "k", "x": "ks", "w": "v", "y": "i", "j": "i", "h": "",
@@ -130,14 +131,22 @@ def name_keys(text: Any) -> tuple[str, ...]:
 
 
 # Letters that a keyboard without them, or the other alphabet, writes in two ways: the
-# Romanian central vowel (Sârbu, Sîrbu, Сырбу) typed as "a" (Sarbu); ț, which Moldovan
-# Cyrillic writes ц (Țurcanu / Цуркану) and a plain keyboard t; đ typed as "d" (Dokić);
-# ж, which Serbian Latin writes ž and Romanian j (Надежда / Nadežda / Nadejda); the
-# Albanian y (ü), which Serbian writes i (Bytyqi / Bitići) or u (Sylejmani / Sulejmani).
-_OTHER_READINGS = {
-    "â": "a", "î": "a", "ы": "a", "ț": "c", "ţ": "c", "ц": "t", "đ": "d", "ђ": "d", "ж": "j", "y": "u",
-}
+# Romanian central vowel (Sârbu, Sîrbu, Сырбу) typed as "a" (Sarbu); ă, which Moldovan
+# Cyrillic writes э and a passport's Latin, from it, e (Bălan / Бэлан / Belan); ț, which
+# Moldovan Cyrillic writes ц (Țurcanu / Цуркану) and a plain keyboard t; the ts a
+# passport's Latin writes for ц (Tsurkanu, Militsa), read as written too, since it is as
+# often a slip (Mutsafic for Mustafić); đ typed as "d" (Dokić); ж, which Serbian Latin
+# writes ž, Romanian j and a passport's Latin zh (Надежда / Nadežda / Nadejda / Nadezhda);
+# the Albanian y (ü), which Serbian writes i (Bytyqi / Bitići) or u (Sylejmani /
+# Sulejmani); the soft sign that ends a Moldovan name in -ari as Russian writes it
+# (Чеботарь / Cebotari, Ротарь / Rotari). Each is a pattern and its other reading.
+_OTHER_READINGS = (
+    ("â", "a"), ("î", "a"), ("ы", "a"), ("ă", "e"), ("э", "e"), ("ț", "c"), ("ţ", "c"), ("ц", "t"),
+    ("ts", "c"), ("đ", "d"), ("ђ", "d"), ("ж", "j"), ("zh", "j"), ("y", "u"), (r"ь\b", "i"),
+)
+_OTHER_READING = re.compile("|".join(f"({pattern})" for pattern, _ in _OTHER_READINGS))
 MAX_READINGS = 8
+LETTERS_READ_TWICE = 3  # 2 ** 3 readings: MAX_READINGS
 
 # Albanian feminine names end in -e or -ë (Fatime, Hajrije, Dritë), which Serbian and
 # Bosnian clerks write -a (Fatima, Hajrija); Albanian's definite form ends in -a or -ja
@@ -183,22 +192,22 @@ _ROMANIAN_FORM = {
 def name_readings(text: Any) -> tuple[str, ...]:
     """The spelling of a name (its keys joined by spaces), then its other readings.
 
-    Each letter of ``_OTHER_READINGS`` is read both ways, the first three of them at
-    most, so that "Sârbu" also reads "sarbu", as a keyboard without â writes it; each
-    reading also reads without the vowels Romanian writes only to soften a c or g
-    (``_SILENT_SOFTENING_VOWEL``: Ciobanu as Чобану writes it). Then the Russian form of
-    a Moldovan name also reads as its Romanian form (``_RUSSIAN_FORMS``), and each
-    reading's last word with its other ending (``_OTHER_ENDINGS``), while there is room
-    for ``MAX_READINGS``.
+    Each letter of ``_OTHER_READINGS`` is read both ways, the first
+    ``LETTERS_READ_TWICE`` of them at most, so that "Sârbu" also reads "sarbu", as a
+    keyboard without â writes it; each reading also reads without the vowels Romanian
+    writes only to soften a c or g (``_SILENT_SOFTENING_VOWEL``: Ciobanu as Чобану writes
+    it). Then the Russian form of a Moldovan name also reads as its Romanian form
+    (``_RUSSIAN_FORMS``), and each reading's last word with its other ending
+    (``_OTHER_ENDINGS``), while there is room for ``MAX_READINGS``.
     """
     if not isinstance(text, str):
         return ()
     text = unicodedata.normalize("NFC", text).casefold()
     readings = [text]
-    for index, char in enumerate(text):
-        other = _OTHER_READINGS.get(char)
-        if other is not None and len(readings) < MAX_READINGS:
-            readings += [reading[:index] + other + reading[index + 1 :] for reading in readings]
+    read_twice = list(_OTHER_READING.finditer(text))[:LETTERS_READ_TWICE]
+    for match in reversed(read_twice):  # from the end, so a shorter reading moves no match still to read
+        other, start, end = _OTHER_READINGS[match.lastindex - 1][1], match.start(), match.end()
+        readings += [reading[:start] + other + reading[end:] for reading in readings]
     spellings = [keys for keys in map(name_keys, readings) if keys]
     for reading in readings:
         unsoftened = _SILENT_SOFTENING_VOWEL.sub("", reading)
