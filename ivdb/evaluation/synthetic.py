@@ -10,7 +10,9 @@ swapped, a date of birth known fully, by year only or only as an estimated age, 
 and month transposed, a nickname in ``other_names`` or instead of the given name, a
 family name changed by marriage (the other one now and then in ``other_names``), a
 Romanian double given name (Ana-Maria) written whole or as its first name only, the
-whole name written into one field.
+whole name written into one field, the father's name written after the given name
+(Arta Ilir Berisha, Jelena (Petar) Jovanović, Мария Петровна) instead of apart, a
+Moldovan name as a Russian passport writes it in Latin letters (Tsurkanu).
 Hard negatives are made on purpose: siblings (same family name, father and village),
 twins, and namesakes (same given and family name, different person).
 
@@ -117,6 +119,7 @@ WHOLE_NAME_IN_ONE_FIELD_SHARE = 0.02
 FORMER_FAMILY_NAME_SHARE = 0.3
 PATRONYMIC_SHARE = 0.3
 PASSPORT_LATIN_SHARE = 0.08
+FATHER_IN_NAME_SHARE = 0.1
 INSTITUTIONS = ["police", "border_police", "prosecution", "social_welfare", "shelter_ngo", "ngo"]
 
 _SERBIAN_CYRILLIC = [
@@ -189,6 +192,11 @@ def russian_patronymic(father: str, sex: str) -> str:
     else:
         stem, vowel = father, "о"
     return f"{stem}{vowel}{'вна' if sex == 'female' else 'вич'}"
+
+
+def passport_latin(cyrillic: str) -> str:
+    """A Cyrillic name as a Russian passport writes it in Latin letters."""
+    return _rewrite(cyrillic, _PASSPORT_LATIN)
 
 
 def drop_diacritics(text: str) -> str:
@@ -328,7 +336,7 @@ class SyntheticPopulation:
             russian = name in RUSSIAN_FORMS and self.rng.random() < 0.5
             name = RUSSIAN_FORMS[name] if russian else to_cyrillic(name, group)
             if style == "passport":
-                name = _rewrite(name, _PASSPORT_LATIN)
+                name = passport_latin(name)
         elif style == "serbian":
             name = _rewrite(name, _ALBANIAN_TO_SERBIAN)
         elif style == "naive":
@@ -351,9 +359,23 @@ class SyntheticPopulation:
     def _father_name(self, person: Person, style: str, upper: bool) -> str:
         """Now and then, in a Russian-language record, the patronymic (Ивановна)."""
         if style == "cyrillic" and person.father in RUSSIAN_FORMS and self.rng.random() < PATRONYMIC_SHARE:
-            patronymic = russian_patronymic(RUSSIAN_FORMS[person.father], person.sex)
-            return patronymic.upper() if upper else patronymic
+            return self._patronymic(person, upper)
         return self._write_name(person.father, person.group, style, upper)
+
+    @staticmethod
+    def _patronymic(person: Person, upper: bool) -> str:
+        patronymic = russian_patronymic(RUSSIAN_FORMS[person.father], person.sex)
+        return patronymic.upper() if upper else patronymic
+
+    def _father_within_name(self, person: Person, style: str, upper: bool) -> str | None:
+        """The father's name as a full name in the person's language carries it after the
+        given name: Arta Ilir Berisha, Jelena (Petar) Jovanović, a Russian-language
+        record's Мария Петровна. A Romanian full name carries none."""
+        if person.group == "romanian":
+            russian = style == "cyrillic" and person.father in RUSSIAN_FORMS
+            return self._patronymic(person, upper) if russian else None
+        father = self._write_name(person.father, person.group, style, upper)
+        return f"({father})" if person.group == "serbian" and self.rng.random() < 0.5 else father
 
     def record(self, person: Person, number: int) -> dict:
         rng = self.rng
@@ -365,6 +387,11 @@ class SyntheticPopulation:
             "given_name": self._write_name(given, person.group, style, upper),
             "family_name": self._write_name(family, person.group, style, upper),
         }
+        father_apart = rng.random() < 0.6
+        if not father_apart and rng.random() < FATHER_IN_NAME_SHARE:
+            father = self._father_within_name(person, style, upper)
+            if father is not None:
+                identity["given_name"] += " " + father
         placement = rng.random()
         if placement < 0.07:
             identity["given_name"], identity["family_name"] = identity["family_name"], identity["given_name"]
@@ -372,7 +399,7 @@ class SyntheticPopulation:
             names = [identity.pop("given_name"), identity.pop("family_name")]
             rng.shuffle(names)
             identity[rng.choice(["given_name", "given_name", "family_name"])] = " ".join(names)
-        if rng.random() < 0.6:
+        if father_apart:
             identity["father_name"] = self._father_name(person, style, upper)
         other_names = []
         if person.nickname and given != person.nickname and rng.random() < 0.5:

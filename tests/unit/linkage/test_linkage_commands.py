@@ -7,7 +7,18 @@ import pytest
 
 from ivdb.commands import evaluate_linkage, link
 from ivdb.evaluation.metrics import pairwise_scores
-from ivdb.evaluation.synthetic import generate, russian_patronymic, serbian_ending, to_cyrillic
+from ivdb.evaluation.synthetic import (
+    ALBANIAN,
+    ROMA,
+    ROMANIAN,
+    RUSSIAN_FORMS,
+    SERBIAN,
+    generate,
+    passport_latin,
+    russian_patronymic,
+    serbian_ending,
+    to_cyrillic,
+)
 
 RECORDS = [
     {"id": "kp-1", "identity": {"given_name": "Arbër", "family_name": "Krasniqi", "father_name": "Ilir",
@@ -117,13 +128,17 @@ def test_synthetic_records_are_labelled_and_reproducible():
 def test_a_serbian_clerk_may_give_an_albanian_womans_name_the_serbian_ending():
     assert [serbian_ending(name) for name in ("Hajrije", "LABINOTË", "Rinë", "Arben")] == [
         "Hajrija", "LABINOTA", "Rinë", "Arben"]
-    given_names = {r["identity"].get("given_name") for r in generate(3000, seed=4)}
-    assert {"Xhevahire", "Џевахире", "Dževahira", "Џевахира"} <= given_names
+    albanian_only = [name for name in ALBANIAN["female"] if name[-1] in "eë"
+                     and serbian_ending(name) not in ROMA["female"] + SERBIAN["female"]]
+    given_names = {r["identity"].get("given_name") for r in generate(3000, seed=5)}
+    assert given_names & {to_cyrillic(serbian_ending(name), "albanian") for name in albanian_only}
+    assert given_names & {to_cyrillic(name, "albanian") for name in albanian_only}
 
 
 def test_a_russian_language_record_may_give_a_moldovan_man_the_russian_form_of_his_name():
     fathers = {r["identity"].get("father_name") for r in generate(3000, seed=5)}
-    assert {"Nicolae", "Николае", "Николай"} <= fathers
+    assert fathers & set(RUSSIAN_FORMS.values())
+    assert fathers & {to_cyrillic(name, "romanian") for name in RUSSIAN_FORMS}
 
 
 def test_a_russian_language_record_may_give_the_fathers_name_as_the_patronymic():
@@ -145,8 +160,18 @@ def test_a_russian_language_record_ends_a_moldovan_name_in_ari_with_the_soft_sig
 
 
 def test_a_russian_passport_writes_a_moldovan_name_in_its_own_latin_letters():
+    assert [passport_latin(name) for name in ("Цуркану", "Чеботарь", "Кожокару", "Михаил")] == [
+        "Tsurkanu", "Chebotar", "Kozhokaru", "Mikhail"]
     family_names = {r["identity"].get("family_name") for r in generate(3000, seed=5)}
-    assert {"Tsurkanu", "Chebotar", "Kozhokaru"} <= family_names
+    assert family_names & {passport_latin(to_cyrillic(name, "romanian")) for name in ROMANIAN["family"]} - set(
+        ROMANIAN["family"])
+
+
+def test_a_record_may_write_the_fathers_name_after_the_given_name_as_a_full_name_carries_it():
+    given_names = [r["identity"].get("given_name") or "" for r in generate(10000, seed=5)
+                   if "father_name" not in r["identity"]]
+    assert any("(" in name for name in given_names)
+    assert any(name.endswith(("овна", "евна", "ович", "евич")) for name in given_names)
 
 
 def test_a_record_of_a_woman_known_by_two_family_names_may_give_the_other_one_in_other_names():

@@ -102,6 +102,20 @@ def test_a_whole_name_written_into_one_field_round_trips_with_its_splits_and_wor
     assert RecordEncoding.from_bytes(encoding.to_bytes()) == encoding
 
 
+def test_the_words_of_a_name_that_may_hold_the_fathers_name_round_trip():
+    encoding = Encoder(KEY).encode({"given_name": "Arta Ilir", "family_name": "Berisha"}, {}).encoding
+    assert len(encoding.father_in_name) >= 3
+    assert RecordEncoding.from_bytes(encoding.to_bytes()) == encoding
+
+
+def test_only_names_of_more_words_than_a_given_and_a_family_name_without_a_father_apart_may_hold_one():
+    encoder = Encoder(KEY)
+    assert not encoder.encode({"given_name": "Arta", "family_name": "Berisha"}, {}).encoding.father_in_name
+    assert not encoder.encode({"given_name": "Arta Berisha"}, {}).encoding.father_in_name
+    assert not encoder.encode({"given_name": "Arta Ilir", "family_name": "Berisha", "father_name": "Ilir"},
+                              {}).encoding.father_in_name
+
+
 def test_an_encoding_stored_before_words_and_splits_were_added_still_reads():
     version, sex, document = b"\x00\x02", b"s" * 12, b"k" * 12 + b"n" * 12
     stored_then = (bytes([0, 0, 4]) + bytes(2) + version + bytes([11, 0, 12]) + sex

@@ -71,6 +71,36 @@ def test_a_record_copied_from_a_russian_passport_links_with_the_romanian_spellin
     assert decide(comparison) is Decision.LINK
 
 
+BERISHA = {"given_name": "Arta", "family_name": "Berisha", "father_name": "Ilir", "birth_year": 1998}
+
+
+def test_a_fathers_name_written_between_the_given_and_family_name_agrees_with_the_fathers_name():
+    for full_name in ({"given_name": "Arta Ilir", "family_name": "Berisha"}, {"given_name": "Arta Ilir Berisha"},
+                      {"given_name": "Arta (Ilir)", "family_name": "Beriša"}):
+        comparison = compare(BERISHA, {**full_name, "birth_year": 1998})
+        assert comparison.level("father_name") is Level.EXACT
+        assert decide(comparison) is Decision.LINK
+
+
+def test_a_russian_full_name_with_the_patronymic_agrees_with_the_fathers_name():
+    ivanova = {"given_name": "Maria", "family_name": "Ivanova", "father_name": "Petru", "birth_year": 1996}
+    comparison = compare(ivanova, {"given_name": "Иванова Мария Петровна", "birth_year": 1996})
+    assert comparison.level("father_name") is Level.EXACT
+    assert decide(comparison) is Decision.LINK
+
+
+def test_a_word_of_the_names_counts_as_the_fathers_name_only_when_the_names_agree():
+    sister = compare(BERISHA, {"given_name": "Drita Ilir", "family_name": "Berisha", "birth_year": 1998})
+    assert sister.level("father_name") is Level.MISSING
+    assert decide(sister) is Decision.DISTINCT
+
+
+def test_a_record_whose_father_has_its_own_given_name_finds_no_father_in_the_other_records_names():
+    comparison = compare({"given_name": "Ilir", "family_name": "Berisha", "father_name": "Ilir"},
+                         {"given_name": "Ilir Agim", "family_name": "Berisha"})
+    assert comparison.level("father_name") is Level.MISSING
+
+
 def test_a_family_name_like_a_patronymic_is_not_read_as_one():
     comparison = compare({"given_name": "Natalia", "family_name": "Ivan"},
                          {"given_name": "Natalia", "family_name": "Ivanova"})

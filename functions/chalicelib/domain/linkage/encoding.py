@@ -20,7 +20,9 @@ useless for a dictionary attack ("hash every name in the phone book") without th
   several words (Ana-Maria, a whole name written into one field) also has the spelling
   token of each word; a whole name written into one field, the other left empty, is
   also encoded as the given and family names it splits into (``splits``,
-  blocking.name_pairs), so that it compares with names written apart.
+  blocking.name_pairs), so that it compares with names written apart. Names of more
+  words than a given and a family name, with no father's name apart, also have the
+  spelling tokens of each word read as a father's name (``father_in_name``).
   A name yields dozens of these, so the faster keyed hash; 64 bits keep a chance
   collision between two records' spellings negligible.
 
@@ -39,7 +41,9 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import struct
+import unicodedata
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, Iterable, Mapping, NamedTuple
@@ -57,6 +61,8 @@ SPELLING_TOKEN_BYTES = 8
 MAX_ALIASES = 6
 MAX_DOCUMENTS = 4
 MAX_NAME_WORDS = 4
+MAX_NAME_WORDS_READ_AS_FATHER = 6
+_WORD = re.compile(r"[^\W\d_]+")
 _PAD = "_"
 
 
@@ -167,6 +173,7 @@ class RecordEncoding:
     given_words: frozenset[bytes] = frozenset()
     family_words: frozenset[bytes] = frozenset()
     splits: tuple["RecordEncoding", ...] = ()
+    father_in_name: frozenset[bytes] = frozenset()
     full_name_spelling: bytes | None = field(init=False, repr=False, compare=False)
     name_spellings: frozenset[bytes] = field(init=False, repr=False, compare=False)
     names: Mapping[str, "Name"] = field(init=False, repr=False, compare=False)
@@ -181,6 +188,8 @@ class RecordEncoding:
     # Stored after "aliases" and "documents" (_FIELD_NAMES), as "splits": the fields were
     # added to version 2, whose stored tags keep their numbers.
     _WORD_SETS = ("given_words", "family_words")
+    # Stored after "splits", for the same reason.
+    _LATER_WORD_SETS = ("father_in_name",)
 
     @property
     def birth_year_stated(self) -> bool:
@@ -219,7 +228,7 @@ class RecordEncoding:
             token = getattr(self, name)
             if token is not None:
                 stored[name] = token
-        for name in self._TOKEN_SETS + self._WORD_SETS:
+        for name in self._TOKEN_SETS + self._WORD_SETS + self._LATER_WORD_SETS:
             if getattr(self, name):
                 stored[name] = b"".join(sorted(getattr(self, name)))
         if self.aliases:
@@ -241,7 +250,7 @@ class RecordEncoding:
         for name in cls._TOKENS:
             if name in stored:
                 values[name] = bytes(stored[name])
-        for name in cls._TOKEN_SETS + cls._WORD_SETS:
+        for name in cls._TOKEN_SETS + cls._WORD_SETS + cls._LATER_WORD_SETS:
             tokens, size = bytes(stored.get(name, b"")), cls._token_size(name)
             values[name] = frozenset(tokens[i : i + size] for i in range(0, len(tokens), size))
         values["aliases"] = tuple(BloomFilter.from_bytes(bytes(a)) for a in stored.get("aliases", ()))
@@ -289,7 +298,7 @@ class RecordEncoding:
 
 
 _FIELD_NAMES = ("version", *RecordEncoding._BLOOMS, *RecordEncoding._TOKENS, *RecordEncoding._TOKEN_SETS,
-                "aliases", "documents", *RecordEncoding._WORD_SETS, "splits")
+                "aliases", "documents", *RecordEncoding._WORD_SETS, "splits", *RecordEncoding._LATER_WORD_SETS)
 _REPEATED_FIELDS = frozenset({"aliases", "documents", "splits"})
 _FIELD_TAGS = {name: tag for tag, name in enumerate(_FIELD_NAMES)}
 
@@ -403,6 +412,7 @@ class Encoder:
             citizenships=frozenset(self.token("citizenship", country) for country in citizenships),
             **self._birth_tokens(birth),
             splits=tuple(self._names(*pair) for pair in names_apart),
+            father_in_name=frozenset() if father else self._father_in_name(identity),
         )
         keys = block_keys(reading_keys["given"], reading_keys["family"], reading_keys["father"],
                           aliases, other_names, birth, [n for _, n in documents], self.block_key)
@@ -415,6 +425,22 @@ class Encoder:
             family=self.bloom(family[0]),
             **self._spelling_tokens("given", tuple(" ".join(keys) for keys in given)),
             **self._spelling_tokens("family", tuple(" ".join(keys) for keys in family)),
+        )
+
+    def _father_in_name(self, identity: Mapping[str, Any]) -> frozenset[bytes]:
+        """The readings of each word of the names, when they hold more words than a given
+        and a family name and no father's name is given apart: Albanian and Serbian write
+        it between the two (Arta Ilir Berisha, Jelena (Petar) Jovanović), Russian as the
+        patronymic after the given name (Мария Петровна Иванова)."""
+        fields = [identity.get(name) for name in ("given_name", "family_name")]
+        written = [text for text in fields if isinstance(text, str)]
+        if sum(len(normalise.name_keys(text)) for text in written) <= 2:
+            return frozenset()
+        words = [word for text in written for word in _WORD.findall(unicodedata.normalize("NFC", text))]
+        return frozenset(
+            self._spelling(reading)
+            for word in words[:MAX_NAME_WORDS_READ_AS_FATHER]
+            for reading in normalise.father_name_readings(word)
         )
 
     @staticmethod

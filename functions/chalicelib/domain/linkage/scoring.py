@@ -49,7 +49,10 @@ and, when neither agrees so, crossed (given against family); the better reading 
 and the result says which was used. A whole name written into one field, the other left
 empty, is also read as the given and family names it splits into
 (``RecordEncoding.splits``), and the best reading counts: "Berisha Arta" in the given
-name compares as Berisha and Arta written apart.
+name compares as Berisha and Arta written apart. A record that gives no father's name apart
+may carry it among its names, as Albanian, Serbian and Russian write a full name (Arta
+Ilir Berisha, Мария Петровна Иванова: ``RecordEncoding.father_in_name``); when the names
+agree, another record's father's name found among those words agrees as a father's name.
 Read crossed, which pair is "the given name" depends on the direction of the
 comparison; the lower-scoring labelling is taken, so that comparing A with B and B with
 A give the same score. ``other_names`` (and known short forms of a given name) enter as
@@ -353,6 +356,25 @@ def _name_level(a: RecordEncoding, mine: str, b: RecordEncoding, theirs: str, ot
     return Level.PARTIAL if direct >= PARTIAL_DICE else Level.DISAGREE
 
 
+def _father_named_in(father_of: RecordEncoding, names_of: RecordEncoding) -> bool:
+    """One record's father's name, not its own given or family name, is a word of the
+    other's names (``RecordEncoding.father_in_name``)."""
+    father = father_of.names["father"]
+    if father.spelling is None or father.spelling in father_of.name_spellings:
+        return False
+    found = names_of.father_in_name
+    return father.spelling in found or not father.readings.isdisjoint(found)
+
+
+def _father_level(a: RecordEncoding, b: RecordEncoding, names_agree: bool) -> Level:
+    """The fathers' names compared; when only one is given apart and the names agree, it
+    agrees if the other record's names hold it."""
+    level = _name_level(a, "father", b, "father", other_forms=False)
+    if level is Level.MISSING and names_agree and (_father_named_in(a, b) or _father_named_in(b, a)):
+        return Level.EXACT
+    return level
+
+
 MONTHS_APART_WITHIN_A_YEAR = 12
 
 
@@ -593,10 +615,11 @@ class FellegiSunter:
         """Field by field; with ``frequencies``, names weigh by how common they are."""
         given, family, swapped = self._names(a, b, frequencies)
         condition = _relatedness(given.level, family.level, swapped)
+        names_agree = given.level in _NAME_AGREES and family.level in _NAME_AGREES
         fields = (
             given,
             family,
-            self._field("father_name", _name_level(a, "father", b, "father", other_forms=False), condition),
+            self._field("father_name", _father_level(a, b, names_agree), condition),
             self._field("birth_date", _birth_level(a, b), "full_dates" if a.birth_date and b.birth_date else ""),
             self._field("place_of_birth", _place_level(a, b), condition),
             self._field("documents", _documents_level(a, b)),
