@@ -87,10 +87,16 @@ def test_document_numbers_lose_spaces_and_dashes():
     assert document_number("12") is None
 
 
-@pytest.mark.parametrize("written", ["2007-04-12", "12.04.2007", "12/4/2007", "2007-4-12"])
+@pytest.mark.parametrize("written", ["2007-04-12", "12.04.2007", "12/4/2007", "2007-4-12", "20070412"])
 def test_full_dates_in_regional_formats(written):
     born = birth_date({"date_of_birth": written}, {})
     assert (born.first_year, born.month, born.day) == (2007, 4, 12)
+
+
+@pytest.mark.parametrize("written", ["2007", "2007-04", "04.2007", "04/2007"])
+def test_a_date_without_its_day_gives_its_year(written):
+    born = birth_date({"date_of_birth": written}, {})
+    assert born.years == range(2007, 2008) and not born.is_full
 
 
 def test_impossible_month_is_read_as_transposed_day():

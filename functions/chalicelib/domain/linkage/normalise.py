@@ -472,16 +472,21 @@ def _plausible_year(year: Any) -> int | None:
 
 
 def _parse_date(text: Any) -> tuple[int | None, int | None, int | None]:
-    """Year, month, day of "2007-04-12", "12.04.2007", "12/4/2007", "2007-04" or "2007"."""
+    """Year, month, day of "2007-04-12", "12.04.2007", "12/4/2007", "20070412", "2007-04",
+    "04.2007" or "2007"."""
     if not isinstance(text, str):
         return None, None, None
     numbers = _DATE_NUMBERS.findall(text)
+    if len(numbers) == 1 and len(numbers[0]) == 8:
+        numbers = [numbers[0][:4], numbers[0][4:6], numbers[0][6:]]
     if not numbers:
         return None, None, None
     if len(numbers[0]) == 4:
         year, rest = numbers[0], numbers[1:3]
     elif len(numbers) == 3 and len(numbers[2]) == 4:
         year, rest = numbers[2], [numbers[1], numbers[0]]
+    elif len(numbers) == 2 and len(numbers[1]) == 4:
+        year, rest = numbers[1], []
     else:
         return None, None, None
     parsed_year = _plausible_year(year)
