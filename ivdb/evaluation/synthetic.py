@@ -225,7 +225,8 @@ def serbian_ending(name: str) -> str:
 
 
 def typo(text: str, rng: random.Random) -> str:
-    """One keyboard slip: a letter dropped, doubled, swapped with its neighbour or replaced."""
+    """One keyboard slip: a letter dropped, doubled, swapped with its neighbour or replaced
+    by a common letter of the same alphabet."""
     if len(text) < 4:
         return text
     index = rng.randrange(1, len(text) - 1)
@@ -236,7 +237,8 @@ def typo(text: str, rng: random.Random) -> str:
         return text[:index] + text[index] + text[index:]
     if kind < 0.75:
         return text[: index - 1] + text[index] + text[index - 1] + text[index + 1 :]
-    return text[:index] + rng.choice("aeioulnrstmk") + text[index + 1 :]
+    letters = "аеиоулнрстмк" if "\u0400" <= text[index] <= "\u04ff" else "aeioulnrstmk"
+    return text[:index] + rng.choice(letters) + text[index + 1 :]
 
 
 @dataclass

@@ -2,6 +2,7 @@
 
 import collections
 import json
+import random
 
 import pytest
 
@@ -18,6 +19,7 @@ from ivdb.evaluation.synthetic import (
     russian_patronymic,
     serbian_ending,
     to_cyrillic,
+    typo,
 )
 
 RECORDS = [
@@ -165,6 +167,13 @@ def test_a_russian_passport_writes_a_moldovan_name_in_its_own_latin_letters():
     family_names = {r["identity"].get("family_name") for r in generate(3000, seed=5)}
     assert family_names & {passport_latin(to_cyrillic(name, "romanian")) for name in ROMANIAN["family"]} - set(
         ROMANIAN["family"])
+
+
+def test_a_slip_on_a_cyrillic_keyboard_stays_in_cyrillic():
+    rng = random.Random(1)
+    slips = {typo("Николета", rng) for _ in range(200)}
+    assert len(slips) > 20
+    assert all(letter.lower() in "абвгдеёжзийклмнопрстуфхцчшщъыьэюя" for slip in slips for letter in slip)
 
 
 def test_a_record_may_write_the_fathers_name_after_the_given_name_as_a_full_name_carries_it():
