@@ -125,3 +125,9 @@ def test_a_double_given_name_meets_its_first_name_written_alone():
     popescu = {"family_name": "Popescu", "birth_year": 1994}
     assert specific({**popescu, "given_name": "Ana-Maria"}) & specific({**popescu, "given_name": "Ana"})
     assert specific({"given_name": "Ana Maria Popescu", "birth_year": 1994}) & specific({**popescu, "given_name": "Ana"})
+
+
+def test_a_fathers_name_written_after_the_given_name_meets_the_fathers_name_given_apart():
+    apart = {"given_name": "Blerta", "family_name": "Hasani", "father_name": "Përparim"}
+    assert specific(apart) & specific({"given_name": "Blerta Përparim", "family_name": "Hasani"})
+    assert specific(apart) & specific({"given_name": "Blera Perparim", "family_name": "Hasani"})

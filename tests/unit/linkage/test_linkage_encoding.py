@@ -105,6 +105,7 @@ def test_a_whole_name_written_into_one_field_round_trips_with_its_splits_and_wor
 def test_the_words_of_a_name_that_may_hold_the_fathers_name_round_trip():
     encoding = Encoder(KEY).encode({"given_name": "Arta Ilir", "family_name": "Berisha"}, {}).encoding
     assert len(encoding.father_in_name) >= 3
+    assert len(encoding.without_father) == 1 and encoding.without_father[0].family_spelling
     assert RecordEncoding.from_bytes(encoding.to_bytes()) == encoding
 
 
@@ -112,8 +113,9 @@ def test_only_names_of_more_words_than_a_given_and_a_family_name_without_a_fathe
     encoder = Encoder(KEY)
     assert not encoder.encode({"given_name": "Arta", "family_name": "Berisha"}, {}).encoding.father_in_name
     assert not encoder.encode({"given_name": "Arta Berisha"}, {}).encoding.father_in_name
-    assert not encoder.encode({"given_name": "Arta Ilir", "family_name": "Berisha", "father_name": "Ilir"},
-                              {}).encoding.father_in_name
+    with_father = encoder.encode({"given_name": "Arta Ilir", "family_name": "Berisha", "father_name": "Ilir"},
+                                 {}).encoding
+    assert not with_father.father_in_name and not with_father.without_father
 
 
 def test_an_encoding_stored_before_words_and_splits_were_added_still_reads():

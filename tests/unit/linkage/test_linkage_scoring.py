@@ -82,6 +82,22 @@ def test_a_fathers_name_written_between_the_given_and_family_name_agrees_with_th
         assert decide(comparison) is Decision.LINK
 
 
+def test_a_given_name_written_with_the_fathers_name_after_it_compares_without_it():
+    comparison = compare(BERISHA, {"given_name": "Arta Ilir", "family_name": "Berisha", "birth_year": 1998})
+    assert comparison.level("given_name") is Level.EXACT
+
+    misspelt = compare(BERISHA, {"given_name": "Arra Ilir", "family_name": "Berisha", "birth_year": 1998})
+    assert misspelt.level("given_name") in (Level.CLOSE, Level.ONE_LETTER)
+    assert misspelt.level("father_name") is Level.EXACT
+    assert decide(misspelt) is Decision.LINK
+
+
+def test_a_double_given_name_is_not_read_without_its_second_name_when_no_father_is_in_it():
+    comparison = compare({"given_name": "Ana Maria", "family_name": "Popescu", "birth_year": 1996},
+                         {"given_name": "Ana", "family_name": "Popescu", "father_name": "Ion", "birth_year": 1996})
+    assert comparison.level("given_name") is Level.CONTAINED
+
+
 def test_a_russian_full_name_with_the_patronymic_agrees_with_the_fathers_name():
     ivanova = {"given_name": "Maria", "family_name": "Ivanova", "father_name": "Petru", "birth_year": 1996}
     comparison = compare(ivanova, {"given_name": "Иванова Мария Петровна", "birth_year": 1996})

@@ -157,6 +157,7 @@ def block_keys(
     birth: BirthDate | None,
     document_numbers: Iterable[str],
     keyer: Keyer,
+    father_within: Iterable[tuple[Readings, Readings, Readings]] = (),
 ) -> BlockKeys:
     """Keyed blocking keys of one record; ``keyer(purpose, value)`` makes each one secret.
 
@@ -168,6 +169,8 @@ def block_keys(
     who joins and who searches them. Names enter with their other readings' skeletons
     (``reading_skeletons``); a typo is tolerated in the name as written. A whole name
     written into one field enters as the given and family names it may be (``name_pairs``).
+    A father's name written within the names (``father_within``: given, family and
+    father's name as read so) enters as names and father.
     """
     written_pairs = name_pairs(given, family)
     skeleton_pairs = [(reading_skeletons(g), reading_skeletons(f)) for g, f in written_pairs]
@@ -212,6 +215,11 @@ def block_keys(
         specific.extend(("initials+birth", f"{initials}|{birthday}")
                         for initials in sorted({_pair(g[0], f[0]) for givens, families in skeleton_pairs
                                                 for g in givens for f in families}))
+    for given_within, family_within, father_named in father_within:
+        names_within = {_pair(g, f) for g in reading_skeletons(given_within) for f in reading_skeletons(family_within)}
+        names_within |= _typo_tolerant_names(given_within[0], family_within[0])
+        specific.extend(("names+father", f"{full_name}|{father_skeleton}")
+                        for full_name in sorted(names_within) for father_skeleton in reading_skeletons(father_named))
     specific.extend(("document", number) for number in document_numbers)
 
     keys = [keyer(purpose, value) for purpose, value in specific]

@@ -22,7 +22,8 @@ useless for a dictionary attack ("hash every name in the phone book") without th
   also encoded as the given and family names it splits into (``splits``,
   blocking.name_pairs), so that it compares with names written apart. Names of more
   words than a given and a family name, with no father's name apart, also have the
-  spelling tokens of each word read as a father's name (``father_in_name``).
+  spelling tokens of each word read as a father's name (``father_in_name``), and are
+  also encoded with the last word of a name left out (``without_father``).
   A name yields dozens of these, so the faster keyed hash; 64 bits keep a chance
   collision between two records' spellings negligible.
 
@@ -174,6 +175,7 @@ class RecordEncoding:
     family_words: frozenset[bytes] = frozenset()
     splits: tuple["RecordEncoding", ...] = ()
     father_in_name: frozenset[bytes] = frozenset()
+    without_father: tuple["RecordEncoding", ...] = ()
     full_name_spelling: bytes | None = field(init=False, repr=False, compare=False)
     name_spellings: frozenset[bytes] = field(init=False, repr=False, compare=False)
     names: Mapping[str, "Name"] = field(init=False, repr=False, compare=False)
@@ -237,6 +239,8 @@ class RecordEncoding:
             stored["documents"] = [doc.kind + doc.number for doc in self.documents]
         if self.splits:
             stored["splits"] = [split.to_bytes() for split in self.splits]
+        if self.without_father:
+            stored["without_father"] = [names.to_bytes() for names in self.without_father]
         return stored
 
     @classmethod
@@ -259,6 +263,7 @@ class RecordEncoding:
             for d in stored.get("documents", ())
         )
         values["splits"] = tuple(cls.from_bytes(bytes(split)) for split in stored.get("splits", ()))
+        values["without_father"] = tuple(cls.from_bytes(bytes(names)) for names in stored.get("without_father", ()))
         return cls(**values)
 
     def to_bytes(self) -> bytes:
@@ -298,8 +303,9 @@ class RecordEncoding:
 
 
 _FIELD_NAMES = ("version", *RecordEncoding._BLOOMS, *RecordEncoding._TOKENS, *RecordEncoding._TOKEN_SETS,
-                "aliases", "documents", *RecordEncoding._WORD_SETS, "splits", *RecordEncoding._LATER_WORD_SETS)
-_REPEATED_FIELDS = frozenset({"aliases", "documents", "splits"})
+                "aliases", "documents", *RecordEncoding._WORD_SETS, "splits", *RecordEncoding._LATER_WORD_SETS,
+                "without_father")
+_REPEATED_FIELDS = frozenset({"aliases", "documents", "splits", "without_father"})
 _FIELD_TAGS = {name: tag for tag, name in enumerate(_FIELD_NAMES)}
 
 
@@ -385,6 +391,7 @@ class Encoder:
                         for name, spellings in readings.items()}
         given, family, father = (keys[0] if keys else () for keys in reading_keys.values())
         names_apart = name_pairs(reading_keys["given"], reading_keys["family"]) if not (given and family) else []
+        father_within = [] if father else self._father_within(identity, reading_keys)
         other_names = self._other_name_keys(identity.get("other_names"), given)
         aliases = self._alias_keys(other_names, given)
         written_place = " ".join(normalise.name_keys(identity.get("place_of_birth")))
@@ -413,9 +420,10 @@ class Encoder:
             **self._birth_tokens(birth),
             splits=tuple(self._names(*pair) for pair in names_apart),
             father_in_name=frozenset() if father else self._father_in_name(identity),
+            without_father=tuple(self._names(given, family) for given, family, _ in father_within),
         )
         keys = block_keys(reading_keys["given"], reading_keys["family"], reading_keys["father"],
-                          aliases, other_names, birth, [n for _, n in documents], self.block_key)
+                          aliases, other_names, birth, [n for _, n in documents], self.block_key, father_within)
         return EncodedRecord(encoding, keys.joined, encoding.digest(), keys.searched)
 
     def _names(self, given: Readings, family: Readings) -> RecordEncoding:
@@ -442,6 +450,26 @@ class Encoder:
             for word in words[:MAX_NAME_WORDS_READ_AS_FATHER]
             for reading in normalise.father_name_readings(word)
         )
+
+    @staticmethod
+    def _father_within(identity: Mapping[str, Any], reading_keys: Mapping[str, Readings]) -> list[
+        tuple[Readings, Readings, Readings]
+    ]:
+        """Given, family and father's name where the last word of a name of several words
+        is read as the father's name (``_father_in_name``): Arta Ilir Berisha as Arta
+        Berisha, father Ilir; Мария Петровна Иванова as Мария Иванова, father Пётр."""
+        found = []
+        for name, other in (("given", "family"), ("family", "given")):
+            text = identity.get(f"{name}_name")
+            words = _WORD.findall(unicodedata.normalize("NFC", text)) if isinstance(text, str) else []
+            if len(words) < 2 or not reading_keys[other]:
+                continue
+            names = {name: tuple(tuple(reading.split()) for reading in normalise.name_readings(" ".join(words[:-1]))),
+                     other: reading_keys[other]}
+            father = tuple(tuple(reading.split()) for reading in normalise.father_name_readings(words[-1]))
+            if names[name] and father:
+                found.append((names["given"], names["family"], father))
+        return found
 
     @staticmethod
     def _other_name_keys(other_names: Any, given: tuple[str, ...]) -> tuple[str, ...]:

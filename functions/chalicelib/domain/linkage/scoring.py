@@ -52,7 +52,9 @@ empty, is also read as the given and family names it splits into
 name compares as Berisha and Arta written apart. A record that gives no father's name apart
 may carry it among its names, as Albanian, Serbian and Russian write a full name (Arta
 Ilir Berisha, Мария Петровна Иванова: ``RecordEncoding.father_in_name``); when the names
-agree, another record's father's name found among those words agrees as a father's name.
+agree, another record's father's name found among those words agrees as a father's name,
+and the names are also read without the last word of the name that carries it
+(``RecordEncoding.without_father``: Arta Ilir as Arta).
 Read crossed, which pair is "the given name" depends on the direction of the
 comparison; the lower-scoring labelling is taken, so that comparing A with B and B with
 A give the same score. ``other_names`` (and known short forms of a given name) enter as
@@ -366,13 +368,11 @@ def _father_named_in(father_of: RecordEncoding, names_of: RecordEncoding) -> boo
     return father.spelling in found or not father.readings.isdisjoint(found)
 
 
-def _father_level(a: RecordEncoding, b: RecordEncoding, names_agree: bool) -> Level:
-    """The fathers' names compared; when only one is given apart and the names agree, it
-    agrees if the other record's names hold it."""
+def _father_level(a: RecordEncoding, b: RecordEncoding, named_in_agreeing_names: bool) -> Level:
+    """The fathers' names compared; one given apart agrees if the other record's names,
+    agreeing, hold it."""
     level = _name_level(a, "father", b, "father", other_forms=False)
-    if level is Level.MISSING and names_agree and (_father_named_in(a, b) or _father_named_in(b, a)):
-        return Level.EXACT
-    return level
+    return Level.EXACT if level is Level.MISSING and named_in_agreeing_names else level
 
 
 MONTHS_APART_WITHIN_A_YEAR = 12
@@ -576,12 +576,15 @@ class FellegiSunter:
                 FieldComparison(family.field, family.level, family.weight + change))
 
     def _names(
-        self, a: RecordEncoding, b: RecordEncoding, frequencies: NameFrequencies | None
+        self, a: RecordEncoding, b: RecordEncoding, frequencies: NameFrequencies | None, father_in_names: bool
     ) -> tuple[FieldComparison, FieldComparison, bool]:
         """The names as written, or as a whole name written into one field splits into
-        (``RecordEncoding.splits``): whichever reading agrees best."""
+        (``RecordEncoding.splits``), or, when they hold the other record's father's name,
+        without it (``RecordEncoding.without_father``): whichever reading agrees best."""
+        mine = (a, *a.splits, *(a.without_father if father_in_names else ()))
+        theirs = (b, *b.splits, *(b.without_father if father_in_names else ()))
         return max(
-            (self._names_read(mine, theirs, frequencies) for mine in (a, *a.splits) for theirs in (b, *b.splits)),
+            (self._names_read(my_names, their_names, frequencies) for my_names in mine for their_names in theirs),
             key=lambda names: names[0].weight + names[1].weight,
         )
 
@@ -613,13 +616,14 @@ class FellegiSunter:
 
     def compare(self, a: RecordEncoding, b: RecordEncoding, frequencies: NameFrequencies | None = None) -> Comparison:
         """Field by field; with ``frequencies``, names weigh by how common they are."""
-        given, family, swapped = self._names(a, b, frequencies)
+        father_in_names = _father_named_in(a, b) or _father_named_in(b, a)
+        given, family, swapped = self._names(a, b, frequencies, father_in_names)
         condition = _relatedness(given.level, family.level, swapped)
         names_agree = given.level in _NAME_AGREES and family.level in _NAME_AGREES
         fields = (
             given,
             family,
-            self._field("father_name", _father_level(a, b, names_agree), condition),
+            self._field("father_name", _father_level(a, b, father_in_names and names_agree), condition),
             self._field("birth_date", _birth_level(a, b), "full_dates" if a.birth_date and b.birth_date else ""),
             self._field("place_of_birth", _place_level(a, b), condition),
             self._field("documents", _documents_level(a, b)),
