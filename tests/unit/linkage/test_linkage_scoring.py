@@ -92,6 +92,12 @@ def test_a_given_name_written_with_the_fathers_name_after_it_compares_without_it
     assert decide(misspelt) is Decision.LINK
 
 
+def test_the_russian_form_of_the_first_of_a_double_given_name_is_contained_in_it():
+    comparison = compare({"given_name": "Николай", "family_name": "Стратан", "birth_year": 1990},
+                         {"given_name": "Nicolae-Vasile", "family_name": "Stratan", "birth_year": 1990})
+    assert comparison.level("given_name") is Level.CONTAINED
+
+
 def test_a_double_given_name_is_not_read_without_its_second_name_when_no_father_is_in_it():
     comparison = compare({"given_name": "Ana Maria", "family_name": "Popescu", "birth_year": 1996},
                          {"given_name": "Ana", "family_name": "Popescu", "father_name": "Ion", "birth_year": 1996})

@@ -323,11 +323,19 @@ def _words(name: Name) -> frozenset[bytes]:
 
 def _contained(mine: Name, theirs: Name) -> bool:
     """Every word of one name is a word of the other, which has more (Ana and Ana-Maria,
-    Popescu and Popescu-Ionescu): a double name written whole and in part."""
+    Popescu and Popescu-Ionescu): a double name written whole and in part. A name of one
+    word may be so in another reading (Николай and Nicolae-Vasile)."""
     if not (mine.words or theirs.words):
         return False
     my_words, their_words = _words(mine), _words(theirs)
-    return bool(my_words and their_words) and (my_words < their_words or their_words < my_words)
+    if not (my_words and their_words):
+        return False
+    if my_words < their_words or their_words < my_words:
+        return True
+    if mine.words and theirs.words:
+        return False
+    one_word, several = (theirs, my_words) if mine.words else (mine, their_words)
+    return not one_word.readings.isdisjoint(several)
 
 
 def _name_level(a: RecordEncoding, mine: str, b: RecordEncoding, theirs: str, other_forms: bool = True) -> Level:
