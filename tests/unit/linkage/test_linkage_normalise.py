@@ -178,7 +178,7 @@ def test_only_a_fathers_name_of_one_word_is_read_as_a_patronymic():
     "passport_latin, romanian",
     [("Nadezhda", "Nadejda"), ("KOZHOKARU", "Cojocaru"), ("Belan", "Bălan"), ("Plemedeale", "Plămădeală"),
      ("Tsurkanu", "Țurcanu"), ("Tsurkanu", "Цуркану"), ("Gutsu", "Guțu"), ("Militsa", "Milica"),
-     ("Mikhail", "Mihai")],
+     ("Mikhail", "Mihai"), ("CHEBOTAR", "Cebotari")],
 )
 def test_a_name_as_a_russian_passport_writes_it_in_latin_letters_also_reads_as_the_romanian_one(
     passport_latin, romanian

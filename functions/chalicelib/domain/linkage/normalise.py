@@ -153,8 +153,10 @@ LETTERS_READ_TWICE = 3  # 2 ** 3 readings: MAX_READINGS
 # (Drita, Berisha for Berishë, Shqipja for Shqipe). So a word's final e also reads a, and
 # its final ia (-ja, -ija) also reads e. Words shorter than ``MIN_LETTERS_FOR_ENDINGS``
 # keep their ending: the Serbian short forms Mile, Rade and Dane are men, Mila, Rada
-# and Dana women (a letter apart, they compare as one letter off, scoring.py).
-_OTHER_ENDINGS = (("e", "a"), ("ia", "e"))
+# and Dana women (a letter apart, they compare as one letter off, scoring.py). A Moldovan
+# family name's final -ari loses its i in Russian (Чеботарь, which a passport's Latin
+# writes Chebotar): a final ar also reads ari.
+_OTHER_ENDINGS = (("e", "a"), ("ia", "e"), ("ar", "ari"))
 MIN_LETTERS_FOR_ENDINGS = 5
 
 
