@@ -14,6 +14,7 @@ from chalicelib.domain.linkage.normalise import (
     name_keys,
     name_readings,
     name_skeleton,
+    name_words,
     one_letter_neighbours,
     place_key,
     sex,
@@ -58,6 +59,13 @@ def test_different_names_keep_different_keys():
 def test_hyphens_and_punctuation_separate_words():
     assert name_keys("Jovanović-Petrović") == name_keys("Jovanović Petrović")
     assert fold("  O'Brien,  ana-MARIA ") == "obrien ana maria"
+
+
+def test_a_names_words_in_its_own_letters_split_where_its_folded_words_do():
+    assert name_words("  O'Brien,  ana-MARIA ") == ["OBrien", "ana", "MARIA"]
+    assert name_words("Jelena (Petar)") == ["Jelena", "Petar"]
+    assert name_words("Мария Петровна") == ["Мария", "Петровна"]
+    assert name_words(None) == []
 
 
 def test_skeleton_ignores_word_order_and_vowel_slips():

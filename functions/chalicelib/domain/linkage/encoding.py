@@ -42,9 +42,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import re
 import struct
-import unicodedata
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, Iterable, Mapping, NamedTuple
@@ -63,7 +61,6 @@ MAX_ALIASES = 6
 MAX_DOCUMENTS = 4
 MAX_NAME_WORDS = 4
 MAX_NAME_WORDS_READ_AS_FATHER = 6
-_WORD = re.compile(r"[^\W\d_]+")
 _PAD = "_"
 
 
@@ -440,11 +437,9 @@ class Encoder:
         and a family name and no father's name is given apart: Albanian and Serbian write
         it between the two (Arta Ilir Berisha, Jelena (Petar) Jovanović), Russian as the
         patronymic after the given name (Мария Петровна Иванова)."""
-        fields = [identity.get(name) for name in ("given_name", "family_name")]
-        written = [text for text in fields if isinstance(text, str)]
-        if sum(len(normalise.name_keys(text)) for text in written) <= 2:
+        words = [word for name in ("given_name", "family_name") for word in normalise.name_words(identity.get(name))]
+        if len(words) <= 2:
             return frozenset()
-        words = [word for text in written for word in _WORD.findall(unicodedata.normalize("NFC", text))]
         return frozenset(
             self._spelling(reading)
             for word in words[:MAX_NAME_WORDS_READ_AS_FATHER]
@@ -460,8 +455,7 @@ class Encoder:
         Berisha, father Ilir; Мария Петровна Иванова as Мария Иванова, father Пётр."""
         found = []
         for name, other in (("given", "family"), ("family", "given")):
-            text = identity.get(f"{name}_name")
-            words = _WORD.findall(unicodedata.normalize("NFC", text)) if isinstance(text, str) else []
+            words = normalise.name_words(identity.get(f"{name}_name"))
             if len(words) < 2 or not reading_keys[other]:
                 continue
             names = {name: tuple(tuple(reading.split()) for reading in normalise.name_readings(" ".join(words[:-1]))),

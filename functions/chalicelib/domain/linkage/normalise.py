@@ -103,6 +103,17 @@ def fold(text: str) -> str:
     return " ".join(_NON_LETTER.split(text)).strip()
 
 
+_WORD = re.compile(r"[^\W\d_]+")
+
+
+def name_words(text: Any) -> list[str]:
+    """The words of a name as written, in its own letters, split where ``fold`` splits
+    them: for reading one word apart from the others."""
+    if not isinstance(text, str):
+        return []
+    return _WORD.findall(unicodedata.normalize("NFC", text).translate(_INVISIBLE).translate(_JOINING_PUNCTUATION))
+
+
 def read_once(text: str) -> str:
     """Letters written twice or more in a row, read once: Anna is Ana, and the skeleton NN is N."""
     return _DOUBLED.sub(r"\1", text)
