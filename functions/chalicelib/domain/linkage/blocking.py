@@ -132,6 +132,11 @@ def reading_skeletons(readings: Readings) -> list[str]:
     return found
 
 
+def _both_names(givens: Iterable[str], families: Iterable[str]) -> set[str]:
+    """Every given name skeleton paired with every family name skeleton."""
+    return {_pair(given, family) for given in givens for family in families}
+
+
 def name_pairs(given: Readings, family: Readings) -> list[tuple[Readings, Readings]]:
     """The given and family names a record gives: as written; a whole name written into
     one field, the other left empty, split after its first word and before its last
@@ -174,7 +179,7 @@ def block_keys(
     """
     written_pairs = name_pairs(given, family)
     skeleton_pairs = [(reading_skeletons(g), reading_skeletons(f)) for g, f in written_pairs]
-    read_names = sorted({_pair(g, f) for givens, families in skeleton_pairs for g in givens for f in families})
+    read_names = sorted(set().union(*(_both_names(givens, families) for givens, families in skeleton_pairs)))
     typo_tolerant = set().union(*(_typo_tolerant_names(g[0], f[0]) for g, f in written_pairs))
     given_skeletons, family_skeletons = reading_skeletons(given), reading_skeletons(family)
     names = (list(dict.fromkeys(name for givens, families in skeleton_pairs for name in givens + families))
@@ -216,7 +221,7 @@ def block_keys(
                         for initials in sorted({_pair(g[0], f[0]) for givens, families in skeleton_pairs
                                                 for g in givens for f in families}))
     for given_within, family_within, father_named in father_within:
-        names_within = {_pair(g, f) for g in reading_skeletons(given_within) for f in reading_skeletons(family_within)}
+        names_within = _both_names(reading_skeletons(given_within), reading_skeletons(family_within))
         names_within |= _typo_tolerant_names(given_within[0], family_within[0])
         specific.extend(("names+father", f"{full_name}|{father_skeleton}")
                         for full_name in sorted(names_within) for father_skeleton in reading_skeletons(father_named))

@@ -306,6 +306,11 @@ _REPEATED_FIELDS = frozenset({"aliases", "documents", "splits", "without_father"
 _FIELD_TAGS = {name: tag for tag, name in enumerate(_FIELD_NAMES)}
 
 
+def _word_keys(readings: tuple[str, ...]) -> Readings:
+    """A name's readings (normalise.name_readings) as the spelling keys of their words."""
+    return tuple(tuple(reading.split()) for reading in readings)
+
+
 @dataclass(frozen=True)
 class EncodedRecord:
     """A record's encoding, the blocks it joins (``block_keys``, stored with it) and the
@@ -384,11 +389,11 @@ class Encoder:
         readings = {"given": normalise.name_readings(identity.get("given_name")),
                     "family": normalise.name_readings(identity.get("family_name")),
                     "father": normalise.father_name_readings(identity.get("father_name"))}
-        reading_keys = {name: tuple(tuple(reading.split()) for reading in spellings)
-                        for name, spellings in readings.items()}
+        reading_keys = {name: _word_keys(spellings) for name, spellings in readings.items()}
         given, family, father = (keys[0] if keys else () for keys in reading_keys.values())
         names_apart = name_pairs(reading_keys["given"], reading_keys["family"]) if not (given and family) else []
-        father_within = [] if father else self._father_within(identity, reading_keys)
+        words = {} if father else {name: normalise.name_words(identity.get(f"{name}_name")) for name in ("given", "family")}
+        father_within = self._father_within(words, reading_keys) if words else []
         other_names = self._other_name_keys(identity.get("other_names"), given)
         aliases = self._alias_keys(other_names, given)
         written_place = " ".join(normalise.name_keys(identity.get("place_of_birth")))
@@ -416,7 +421,7 @@ class Encoder:
             citizenships=frozenset(self.token("citizenship", country) for country in citizenships),
             **self._birth_tokens(birth),
             splits=tuple(self._names(*pair) for pair in names_apart),
-            father_in_name=frozenset() if father else self._father_in_name(identity),
+            father_in_name=self._father_in_name(words) if words else frozenset(),
             without_father=tuple(self._names(given, family) for given, family, _ in father_within),
         )
         keys = block_keys(reading_keys["given"], reading_keys["family"], reading_keys["father"],
@@ -432,22 +437,23 @@ class Encoder:
             **self._spelling_tokens("family", tuple(" ".join(keys) for keys in family)),
         )
 
-    def _father_in_name(self, identity: Mapping[str, Any]) -> frozenset[bytes]:
-        """The readings of each word of the names, when they hold more words than a given
-        and a family name and no father's name is given apart: Albanian and Serbian write
-        it between the two (Arta Ilir Berisha, Jelena (Petar) Jovanović), Russian as the
-        patronymic after the given name (Мария Петровна Иванова)."""
-        words = [word for name in ("given_name", "family_name") for word in normalise.name_words(identity.get(name))]
-        if len(words) <= 2:
+    def _father_in_name(self, words: Mapping[str, list[str]]) -> frozenset[bytes]:
+        """The readings of each word of the given and family names (``words``), when they
+        hold more words than a given and a family name and no father's name is given
+        apart: Albanian and Serbian write it between the two (Arta Ilir Berisha, Jelena
+        (Petar) Jovanović), Russian as the patronymic after the given name (Мария
+        Петровна Иванова)."""
+        all_words = [*words["given"], *words["family"]]
+        if len(all_words) <= 2:
             return frozenset()
         return frozenset(
             self._spelling(reading)
-            for word in words[:MAX_NAME_WORDS_READ_AS_FATHER]
+            for word in all_words[:MAX_NAME_WORDS_READ_AS_FATHER]
             for reading in normalise.father_name_readings(word)
         )
 
     @staticmethod
-    def _father_within(identity: Mapping[str, Any], reading_keys: Mapping[str, Readings]) -> list[
+    def _father_within(words: Mapping[str, list[str]], reading_keys: Mapping[str, Readings]) -> list[
         tuple[Readings, Readings, Readings]
     ]:
         """Given, family and father's name where the last word of a name of several words
@@ -455,12 +461,10 @@ class Encoder:
         Berisha, father Ilir; Мария Петровна Иванова as Мария Иванова, father Пётр."""
         found = []
         for name, other in (("given", "family"), ("family", "given")):
-            words = normalise.name_words(identity.get(f"{name}_name"))
-            if len(words) < 2 or not reading_keys[other]:
+            if len(words[name]) < 2 or not reading_keys[other]:
                 continue
-            names = {name: tuple(tuple(reading.split()) for reading in normalise.name_readings(" ".join(words[:-1]))),
-                     other: reading_keys[other]}
-            father = tuple(tuple(reading.split()) for reading in normalise.father_name_readings(words[-1]))
+            names = {name: _word_keys(normalise.name_readings(" ".join(words[name][:-1]))), other: reading_keys[other]}
+            father = _word_keys(normalise.father_name_readings(words[name][-1]))
             if names[name] and father:
                 found.append((names["given"], names["family"], father))
         return found

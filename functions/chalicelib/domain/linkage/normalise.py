@@ -157,7 +157,7 @@ _OTHER_READINGS = (
 )
 _OTHER_READING = re.compile("|".join(f"({pattern})" for pattern, _ in _OTHER_READINGS))
 MAX_READINGS = 8
-LETTERS_READ_TWICE = 3  # 2 ** 3 readings: MAX_READINGS
+LETTERS_READ_TWICE = MAX_READINGS.bit_length() - 1  # each one read twice doubles the readings
 
 # Albanian feminine names end in -e or -ë (Fatime, Hajrije, Dritë), which Serbian and
 # Bosnian clerks write -a (Fatima, Hajrija); Albanian's definite form ends in -a or -ja

@@ -445,8 +445,8 @@ def _documents_level(a: RecordEncoding, b: RecordEncoding) -> Level:
     return Level.MISSING
 
 
-_AGREE = frozenset({Level.EXACT, Level.CLOSE, Level.ONE_LETTER, Level.CONTAINED})
-_SAME_GIVEN_NAME = frozenset({Level.EXACT, Level.CLOSE, Level.ONE_LETTER, Level.CONTAINED, Level.ALIAS})
+_NAME_AGREES = frozenset({Level.EXACT, Level.CLOSE, Level.ONE_LETTER, Level.CONTAINED})
+_SAME_GIVEN_NAME = _NAME_AGREES | {Level.ALIAS}
 
 
 def _relatedness(given: Level, family: Level, swapped: bool) -> str:
@@ -455,13 +455,12 @@ def _relatedness(given: Level, family: Level, swapped: bool) -> str:
     Read crossed, either name may be the given one, so both must agree as a given name.
     """
     same_given = given in _SAME_GIVEN_NAME and (not swapped or family in _SAME_GIVEN_NAME)
-    family_agrees = family in _AGREE or (swapped and given in _AGREE)
+    family_agrees = family in _NAME_AGREES or (swapped and given in _NAME_AGREES)
     if family_agrees and same_given:
         return "same_name"
     return "same_family" if family_agrees else ""
 
 
-_NAME_AGREES = frozenset({Level.EXACT, Level.CLOSE, Level.ONE_LETTER, Level.CONTAINED})
 _AGE_A_YEAR_OFF = Level.YEAR_RANGE
 _TYPO_APART = frozenset({Level.CLOSE, Level.ONE_LETTER})
 _CORROBORATING_FIELDS = ("father_name", "place_of_birth", "documents")
