@@ -205,7 +205,8 @@ def _add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--label", default=DEFAULT_LABEL, metavar="FIELD",
                         help=f"with --input, the field naming each record's true person (default: {DEFAULT_LABEL})")
     parser.add_argument("--auto-link", type=_auto_link_threshold, default=Thresholds.auto_link, metavar="SCORE",
-                        help=f"auto-link threshold to evaluate, in log2 likelihood ratio (the engine's: {Thresholds.auto_link:g})")
+                        help=f"auto-link threshold to evaluate, in log2 likelihood ratio, at {Thresholds.reference_records:,} "
+                             f"records; it moves with the database's size (the engine's: {Thresholds.auto_link:g})")
     parser.add_argument("--skip-baseline", action="store_true", help="do not run the Splink baseline")
     parser.set_defaults(func=run)
 

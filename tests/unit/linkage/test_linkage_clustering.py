@@ -268,6 +268,23 @@ def test_a_review_still_uncertain_when_weighed_again_stays_for_the_reviewer(link
     assert linker.store.person_of("ngo-2") != linker.store.person_of("kp-1")
 
 
+def test_a_young_database_links_on_less_evidence_than_one_of_the_reference_size():
+    a_letter_off = {**NAMES, "given_name": "Arben"}
+    for reference_records, decided_by in ((10_000, "linker"), (2, "reviewer")):
+        linker = Linker(InMemoryLinkageStore(), Encoder(b"c" * 32), Thresholds(reference_records=reference_records))
+        first = link(linker, "kp-1", NAMES, AGED_17)
+        second = link(linker, "ngo-2", a_letter_off, AGED_17)
+        assert (second.person_id == first.person_id) is (decided_by == "linker")
+        assert bool(second.reviews) is (decided_by == "reviewer")
+
+
+def test_names_alone_go_to_a_reviewer_even_in_a_young_database(linker):
+    first = link(linker, "kp-1", NAMES, {"sex": "male", "citizenship": ["XK"]})
+    second = link(linker, "ngo-2", NAMES, {"sex": "male", "citizenship": ["XK"]})
+    assert second.person_id != first.person_id
+    assert len(second.reviews) == 1
+
+
 def test_reconsidering_a_review_that_is_not_pending_is_refused(linker):
     with pytest.raises(ReviewNotFound):
         linker.reconsider("no-such-review")

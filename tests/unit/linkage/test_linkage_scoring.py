@@ -181,6 +181,30 @@ def test_a_larger_database_asks_more_evidence_of_a_link():
     assert FellegiSunter().classify(names_and_year, grown) is Decision.REVIEW
 
 
+def test_a_smaller_database_asks_less_evidence_of_a_link_but_never_names_alone():
+    thresholds = Thresholds()
+    halved = thresholds.for_database(thresholds.reference_records // 2)
+    assert (halved.auto_link, halved.review) == (thresholds.auto_link - 1, thresholds.review)
+    assert thresholds.for_database(10).auto_link == thresholds.lowest_auto_link
+    assert Thresholds(auto_link=14.0).for_database(10).auto_link == 14.0
+    a_letter_off_and_an_age = compare({"given_name": "Arbër", "family_name": "Krasniqi"},
+                                      {"given_name": "Arben", "family_name": "Krasniqi"}, AGED_17, AGED_17)
+    assert FellegiSunter().classify(a_letter_off_and_an_age, thresholds) is Decision.REVIEW
+    assert FellegiSunter().classify(a_letter_off_and_an_age, halved) is Decision.LINK
+
+
+def test_names_alone_never_link_however_rare_and_whatever_the_size_of_the_database():
+    encoder, model = Encoder(KEY), FellegiSunter()
+    names = {"given_name": "Arbër", "family_name": "Krasniqi"}
+    statistical = {"sex": "male", "citizenship": ["XK"]}
+    first, second = (encoder.encode(names, statistical).encoding for _ in "ab")
+    for records in (2, 500, 2000, 4000, 5000, 6000, 8000, 10000, 40000):
+        unseen_elsewhere = NameFrequencies(records, dict.fromkeys(spellings(encoder, names), 0))
+        comparison = model.compare(first, second, unseen_elsewhere)
+        assert comparison.score > model.compare(first, second).score
+        assert model.classify(comparison, Thresholds().for_database(records)) is Decision.REVIEW, records
+
+
 def test_an_estimated_age_a_year_off_is_weak_evidence_not_a_contradiction():
     names = {"given_name": "Arber", "family_name": "Krasniqi"}
     for age, level in ((16, Level.YEAR_RANGE), (17, Level.AGE), (18, Level.YEAR_RANGE), (15, Level.DISAGREE)):

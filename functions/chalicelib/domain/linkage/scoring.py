@@ -78,6 +78,11 @@ age never link automatically unless the father's name, the place of birth or a d
 agrees too; a reviewer decides. An age that agrees (``AGE``) weighs less than a written
 year, and links when the names are rare enough.
 
+A third: names alone never link automatically, however rare: the date of birth, the
+father's name, the place of birth or a document must weigh for the match too. Sex and
+citizenship add little, and a name's frequency in a young database says little of how
+common it is among people.
+
 A pair *contradicts* when it would not link on its own (below ``auto_link``) and a field
 that one person keeps for life — given name, date of birth, father's name, sex —
 disagrees on both sides. The linker never lets automatic links join two groups of
@@ -92,7 +97,7 @@ place of birth add up.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import Enum
 from typing import Any, Iterable, Mapping
 
@@ -230,33 +235,38 @@ class Thresholds:
     birth, a written birth year (17.6), the father's name (17.8) or the place of birth
     (16.1); or a given name misspelt by a letter with the family name and the birth year
     (16.2); or an agreeing age at identification (17.0). Names with an age a year off go
-    to review whatever they score (``classify``). ``review`` = 13 keeps siblings and a
-    single name out of the queue, and names alone in it. A name common in the database
-    weighs less (``NameFrequencies``): then the same evidence goes to review.
+    to review whatever they score, and so do names alone, however rare (``classify``).
+    ``review`` = 13 keeps siblings and a single name out of the queue, and names alone in
+    it. A name common in the database weighs less (``NameFrequencies``): then the same
+    evidence goes to review.
 
-    Both thresholds rise by log2(records / ``reference_records``) once the database holds
-    more records than that (``for_database``). The weights are likelihood ratios; the
-    prior odds that two records are one person fall as one over the number of records,
-    so as the database grows more namesakes share a name and a birth year, and the same
-    evidence must buy less. Below the reference the thresholds stay as they are, so that
-    a young database is not linked on names alone. ``evaluate-linkage`` at 10,000 and
-    50,000 records shows the effect.
+    The auto-link threshold moves by log2(records / ``reference_records``) with the size
+    of the database (``for_database``); above the reference the review threshold rises
+    with it. The weights are likelihood ratios; the prior odds that two records are one
+    person fall as one over the number of records, so as the database grows more
+    namesakes share a name and a birth year, and the same evidence must buy less; in a
+    smaller database it buys more. Below the reference the auto-link threshold falls no
+    lower than ``lowest_auto_link``: the weights are set from what is known of the data,
+    not fitted, and a young database is too small to show where they err. The review
+    threshold stays. ``evaluate-linkage`` at 2,000, 10,000 and 50,000 records shows the
+    effect.
     """
 
     auto_link: float = 16.0
     review: float = 13.0
     reference_records: int = 10_000
+    lowest_auto_link: float = 15.0
 
     def __post_init__(self) -> None:
-        if self.review > self.auto_link:
-            raise ValueError("the review threshold must not exceed the auto-link threshold")
+        if self.review > min(self.auto_link, self.lowest_auto_link):
+            raise ValueError("the review threshold must not exceed the auto-link threshold or its lowest")
 
     def for_database(self, records: int) -> "Thresholds":
         """The thresholds for a database of ``records`` records (see the class docstring)."""
-        if records <= self.reference_records:
-            return self
-        rise = math.log2(records / self.reference_records)
-        return Thresholds(self.auto_link + rise, self.review + rise, self.reference_records)
+        change = math.log2(max(records, 1) / self.reference_records)
+        if change >= 0:
+            return replace(self, auto_link=self.auto_link + change, review=self.review + change)
+        return replace(self, auto_link=max(self.auto_link + change, min(self.auto_link, self.lowest_auto_link)))
 
 
 @dataclass(frozen=True)
@@ -466,6 +476,7 @@ _TYPO_APART = frozenset({Level.CLOSE, Level.ONE_LETTER})
 _CORROBORATING_FIELDS = ("father_name", "place_of_birth", "documents")
 _CORROBORATES = frozenset({Level.EXACT, Level.CLOSE, Level.ONE_LETTER})
 _LIFELONG_FIELDS = ("given_name", "birth_date", "father_name", "sex")
+_BESIDE_THE_NAMES = ("birth_date", "father_name", "place_of_birth", "documents")
 _COMPLETED_FIELDS = frozenset({"father_name", "birth_date", "place_of_birth", "documents", "citizenship"})
 
 
@@ -671,7 +682,9 @@ class FellegiSunter:
         birth_allows = comparison.level("birth_date") is not _AGE_A_YEAR_OFF or any(
             comparison.level(field) in _CORROBORATES for field in _CORROBORATING_FIELDS
         )
-        if comparison.score >= thresholds.auto_link and birth_allows and (documents_agree or given_names_allow):
+        more_than_names = any(compared.weight > 0 for compared in comparison.fields if compared.field in _BESIDE_THE_NAMES)
+        if (comparison.score >= thresholds.auto_link and birth_allows and more_than_names
+                and (documents_agree or given_names_allow)):
             return Decision.LINK
         if comparison.score >= thresholds.review:
             return Decision.REVIEW
