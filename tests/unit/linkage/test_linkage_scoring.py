@@ -1,6 +1,10 @@
 """Fellegi–Sunter scores: the same person across institutions scores high, relatives and
 namesakes low, and the reviewer sees why."""
 
+import math
+
+import pytest
+
 from chalicelib.domain.linkage import Decision, Encoder, FellegiSunter, Level, NameFrequencies, Thresholds
 
 KEY = b"s" * 32
@@ -175,6 +179,8 @@ def test_a_larger_database_asks_more_evidence_of_a_link():
     assert thresholds.for_database(thresholds.reference_records) == thresholds
     grown = thresholds.for_database(4 * thresholds.reference_records)
     assert (grown.auto_link, grown.review) == (thresholds.auto_link + 2, thresholds.review + 2)
+    national = thresholds.for_database(100 * thresholds.reference_records)
+    assert national.review == pytest.approx(thresholds.review + math.log2(100))
     written = {"given_name": "Arbër", "family_name": "Krasniqi", "birth_year": 2007}
     names_and_year = compare(written, {**written, "given_name": "Arber"})
     assert FellegiSunter().classify(names_and_year, thresholds) is Decision.LINK
@@ -187,6 +193,7 @@ def test_a_smaller_database_asks_less_evidence_of_a_link_but_never_names_alone()
     assert (halved.auto_link, halved.review) == (thresholds.auto_link - 1, thresholds.review)
     assert thresholds.for_database(10).auto_link == thresholds.lowest_auto_link
     assert Thresholds(auto_link=14.0).for_database(10).auto_link == 14.0
+    assert Thresholds(auto_link=15.5, review=15.5).for_database(10).auto_link == 15.5
     a_letter_off_and_an_age = compare({"given_name": "Arbër", "family_name": "Krasniqi"},
                                       {"given_name": "Arben", "family_name": "Krasniqi"}, AGED_17, AGED_17)
     assert FellegiSunter().classify(a_letter_off_and_an_age, thresholds) is Decision.REVIEW

@@ -258,15 +258,16 @@ class Thresholds:
     lowest_auto_link: float = 15.0
 
     def __post_init__(self) -> None:
-        if self.review > min(self.auto_link, self.lowest_auto_link):
-            raise ValueError("the review threshold must not exceed the auto-link threshold or its lowest")
+        if self.review > self.auto_link:
+            raise ValueError("the review threshold must not exceed the auto-link threshold")
 
     def for_database(self, records: int) -> "Thresholds":
         """The thresholds for a database of ``records`` records (see the class docstring)."""
         change = math.log2(max(records, 1) / self.reference_records)
         if change >= 0:
             return replace(self, auto_link=self.auto_link + change, review=self.review + change)
-        return replace(self, auto_link=max(self.auto_link + change, min(self.auto_link, self.lowest_auto_link)))
+        lowest = max(min(self.auto_link, self.lowest_auto_link), self.review)
+        return replace(self, auto_link=max(self.auto_link + change, lowest))
 
 
 @dataclass(frozen=True)
