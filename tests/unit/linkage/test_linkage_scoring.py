@@ -96,6 +96,25 @@ def test_a_given_name_written_with_the_fathers_name_after_it_compares_without_it
     assert decide(misspelt) is Decision.LINK
 
 
+HAXHIU = {"given_name": "Rrezarta", "family_name": "Haxhiu", "date_of_birth": "2005-04-17"}
+MISSPELT_WITH_A_WORD_AFTER = {"given_name": "Rezatra Shkëlzen", "family_name": "Hadžiu", "date_of_birth": "2005-04-17"}
+
+
+def test_a_misspelt_given_name_with_a_word_after_it_is_similar_to_the_given_name_alone():
+    # the word may be her father's name or a second given name: similar, not contradicting
+    comparison = compare(HAXHIU, MISSPELT_WITH_A_WORD_AFTER)
+    assert comparison.level("given_name") is Level.PARTIAL
+    assert not FellegiSunter().contradicts(comparison, Thresholds())
+    assert decide(comparison) is Decision.LINK
+
+
+def test_a_given_name_with_a_word_after_it_stays_another_name_when_the_words_before_differ_or_a_father_is_given():
+    sister = compare({**HAXHIU, "given_name": "Drita"}, MISSPELT_WITH_A_WORD_AFTER)
+    assert sister.level("given_name") is Level.DISAGREE
+    another_father = compare({**HAXHIU, "father_name": "Agim"}, MISSPELT_WITH_A_WORD_AFTER)
+    assert another_father.level("given_name") is Level.DISAGREE
+
+
 def test_the_russian_form_of_the_first_of_a_double_given_name_is_contained_in_it():
     comparison = compare({"given_name": "Николай", "family_name": "Стратан", "birth_year": 1990},
                          {"given_name": "Nicolae-Vasile", "family_name": "Stratan", "birth_year": 1990})

@@ -54,7 +54,9 @@ may carry it among its names, as Albanian, Serbian and Russian write a full name
 Ilir Berisha, Мария Петровна Иванова: ``RecordEncoding.father_in_name``); when the names
 agree, another record's father's name found among those words agrees as a father's name,
 and the names are also read without the last word of the name that carries it
-(``RecordEncoding.without_father``: Arta Ilir as Arta).
+(``RecordEncoding.without_father``: Arta Ilir as Arta). When the other record gives no
+father's name, the word may as well be a second given name: names that agree only so
+leave the given names similar (``PARTIAL``), not disagreeing.
 Read crossed, which pair is "the given name" depends on the direction of the
 comparison; the lower-scoring labelling is taken, so that comparing A with B and B with
 A give the same score. ``other_names`` (and known short forms of a given name) enter as
@@ -602,9 +604,27 @@ class FellegiSunter:
         without it (``RecordEncoding.without_father``): whichever reading agrees best."""
         mine = (a, *a.splits, *(a.without_father if father_in_names else ()))
         theirs = (b, *b.splits, *(b.without_father if father_in_names else ()))
-        return max(
+        given, family, swapped = max(
             (self._names_read(my_names, their_names, frequencies) for my_names in mine for their_names in theirs),
             key=lambda names: names[0].weight + names[1].weight,
+        )
+        if given.level is Level.DISAGREE and not swapped and (
+            self._agree_without_last_word(a, b) or self._agree_without_last_word(b, a)
+        ):
+            given = self._field("given_name", Level.PARTIAL)
+        return given, family, swapped
+
+    def _agree_without_last_word(self, longer: RecordEncoding, shorter: RecordEncoding) -> bool:
+        """Names of three words or more, read without the last word of the name that holds
+        it (``RecordEncoding.without_father``), agree with a given and a family name alone,
+        no father's name given apart: the word may be the father's name or a second given
+        name, so the given names are only similar (``PARTIAL``), not contradicting: Rezatra
+        Perparim and Rrezarta, the one misspelt, the other without her father's name."""
+        if shorter.father_in_name or shorter.names["father"].spelling is not None:
+            return False
+        return any(
+            given.level in _NAME_AGREES and family.level in _NAME_AGREES and not swapped
+            for given, family, swapped in (self._names_read(names, shorter, None) for names in longer.without_father)
         )
 
     def _names_read(
