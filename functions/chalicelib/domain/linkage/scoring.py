@@ -55,8 +55,8 @@ Ilir Berisha, Мария Петровна Иванова: ``RecordEncoding.fathe
 agree, another record's father's name found among those words agrees as a father's name,
 and the names are also read without the last word of the name that carries it
 (``RecordEncoding.without_father``: Arta Ilir as Arta). When the other record gives no
-father's name, the word may as well be a second given name: names that agree only so
-leave the given names similar (``PARTIAL``), not disagreeing.
+father's name, apart or among its names, the word may as well be a second given name:
+names that agree only so leave the given names similar (``PARTIAL``), not disagreeing.
 Read crossed, which pair is "the given name" depends on the direction of the
 comparison; the lower-scoring labelling is taken, so that comparing A with B and B with
 A give the same score. ``other_names`` (and known short forms of a given name) enter as
@@ -479,7 +479,7 @@ _TYPO_APART = frozenset({Level.CLOSE, Level.ONE_LETTER})
 _CORROBORATING_FIELDS = ("father_name", "place_of_birth", "documents")
 _CORROBORATES = frozenset({Level.EXACT, Level.CLOSE, Level.ONE_LETTER})
 _LIFELONG_FIELDS = ("given_name", "birth_date", "father_name", "sex")
-_BESIDE_THE_NAMES = ("birth_date", "father_name", "place_of_birth", "documents")
+_BESIDE_THE_NAMES = ("birth_date", *_CORROBORATING_FIELDS)
 _COMPLETED_FIELDS = frozenset({"father_name", "birth_date", "place_of_birth", "documents", "citizenship"})
 
 
