@@ -462,6 +462,10 @@ _NAME_AGREES = frozenset({Level.EXACT, Level.CLOSE, Level.ONE_LETTER, Level.CONT
 _SAME_GIVEN_NAME = _NAME_AGREES | {Level.ALIAS}
 
 
+def _both_names_agree(given: FieldComparison, family: FieldComparison) -> bool:
+    return given.level in _NAME_AGREES and family.level in _NAME_AGREES
+
+
 def _relatedness(given: Level, family: Level, swapped: bool) -> str:
     """Which population the non-matches come from: namesakes, relatives or anyone.
 
@@ -623,7 +627,7 @@ class FellegiSunter:
         if shorter.father_in_name or shorter.names["father"].spelling is not None:
             return False
         return any(
-            given.level in _NAME_AGREES and family.level in _NAME_AGREES and not swapped
+            _both_names_agree(given, family) and not swapped
             for given, family, swapped in (self._names_read(names, shorter, None) for names in longer.without_father)
         )
 
@@ -649,7 +653,7 @@ class FellegiSunter:
             swapped = crossed[0].weight + crossed[1].weight > given.weight + family.weight
             if swapped:
                 given, family = crossed
-        if frequencies is not None and given.level in _NAME_AGREES and family.level in _NAME_AGREES:
+        if frequencies is not None and _both_names_agree(given, family):
             given, family = self._full_name(given, family, a, b, frequencies)
         return given, family, swapped
 
@@ -658,11 +662,11 @@ class FellegiSunter:
         father_in_names = _father_named_in(a, b) or _father_named_in(b, a)
         given, family, swapped = self._names(a, b, frequencies, father_in_names)
         condition = _relatedness(given.level, family.level, swapped)
-        names_agree = given.level in _NAME_AGREES and family.level in _NAME_AGREES
+        father_in_agreeing_names = father_in_names and _both_names_agree(given, family)
         fields = (
             given,
             family,
-            self._field("father_name", _father_level(a, b, father_in_names and names_agree), condition),
+            self._field("father_name", _father_level(a, b, father_in_agreeing_names), condition),
             self._field("birth_date", _birth_level(a, b), "full_dates" if a.birth_date and b.birth_date else ""),
             self._field("place_of_birth", _place_level(a, b), condition),
             self._field("documents", _documents_level(a, b)),
@@ -703,7 +707,9 @@ class FellegiSunter:
         birth_allows = comparison.level("birth_date") is not _AGE_A_YEAR_OFF or any(
             comparison.level(field) in _CORROBORATES for field in _CORROBORATING_FIELDS
         )
-        more_than_names = any(compared.weight > 0 for compared in comparison.fields if compared.field in _BESIDE_THE_NAMES)
+        more_than_names = any(
+            compared.weight > 0 for compared in comparison.fields if compared.field in _BESIDE_THE_NAMES
+        )
         if (comparison.score >= thresholds.auto_link and birth_allows and more_than_names
                 and (documents_agree or given_names_allow)):
             return Decision.LINK
