@@ -76,7 +76,8 @@ def test_skeleton_ignores_word_order_and_vowel_slips():
 @pytest.mark.parametrize("short, full", [
     ("Beri", "Arbër"), ("Saša", "Aleksandar"), ("Ceca", "Svetlana"), ("Цеца", "Svetlana"), ("Goca", "Gordana"),
     ("Peđa", "Predrag"), ("Linda", "Mirlinda"), ("Costel", "Constantin"), ("Mitică", "Dumitru"),
-    ("Natașa", "Natalia"), ("Sașa", "Alexandru"),
+    ("Natașa", "Natalia"), ("Sașa", "Alexandru"), ("Vova", "Vladimir"), ("Вова", "Владимир"), ("Mite", "Dimitar"),
+    ("Medina", "Elmedina"), ("Mujo", "Mustafa"), ("Ramka", "Ramiza"), ("Jora", "Gheorghe"),
 ])
 def test_the_regions_everyday_short_forms_read_as_the_full_name_and_back(short, full):
     assert name_keys(full)[0] in known_variants(name_keys(short))
@@ -103,6 +104,12 @@ def test_full_dates_in_regional_formats(written):
 
 @pytest.mark.parametrize("written", ["2007", "2007-04", "04.2007", "04/2007"])
 def test_a_date_without_its_day_gives_its_year(written):
+    born = birth_date({"date_of_birth": written}, {})
+    assert born.years == range(2007, 2008) and not born.is_full
+
+
+@pytest.mark.parametrize("written", ["2007-01-01", "01.01.2007"])
+def test_the_first_of_january_is_read_as_the_year_alone_as_registries_write_it_for_an_unknown_day(written):
     born = birth_date({"date_of_birth": written}, {})
     assert born.years == range(2007, 2008) and not born.is_full
 
@@ -175,6 +182,13 @@ def test_an_i_sounded_after_c_keeps_its_place():
                                                 ("Дмитриевич", "Dumitru"), ("Nikolaevna", "Nicolae")])
 def test_a_fathers_name_written_as_the_russian_patronymic_also_reads_as_the_fathers_name(patronymic, father):
     assert set(father_name_readings(patronymic)) & set(name_readings(father))
+
+
+@pytest.mark.parametrize("feminine, masculine", [("Stojanovska", "Stojanovski"), ("Стојановска", "Stojanovski"),
+                                                 ("Petrova", "Петров"), ("Dimitrieva", "Dimitriev")])
+def test_a_feminine_family_name_also_reads_as_the_masculine_form_and_back(feminine, masculine):
+    assert name_readings(masculine)[0] in name_readings(feminine)
+    assert name_readings(feminine)[0] in name_readings(masculine)
 
 
 def test_only_a_fathers_name_of_one_word_is_read_as_a_patronymic():

@@ -233,12 +233,36 @@ def test_names_alone_never_link_however_rare_and_whatever_the_size_of_the_databa
 
 def test_an_estimated_age_a_year_off_is_weak_evidence_not_a_contradiction():
     names = {"given_name": "Arber", "family_name": "Krasniqi"}
-    for age, level in ((16, Level.YEAR_RANGE), (17, Level.AGE), (18, Level.YEAR_RANGE), (15, Level.DISAGREE)):
+    for age, level in ((16, Level.YEAR_RANGE), (17, Level.AGE), (18, Level.YEAR_RANGE), (15, Level.NEAR),
+                       (14, Level.DISAGREE)):
         estimated = {"age_at_identification": age, "identification_date": "2025-03-01"}
         assert compare(ARBER, names, second_stats=estimated).level("birth_date") is level, age
     comparison = compare(ARBER, names, second_stats=A_YEAR_OFF)
     assert 0 < weight(comparison, "birth_date") < weight(compare(ARBER, names, second_stats=AGED_17), "birth_date")
     assert not FellegiSunter().contradicts(comparison, Thresholds())
+
+
+def test_a_birth_year_written_a_year_off_weighs_a_little_against_and_keeps_no_one_apart():
+    a_year_off = {**ARBER, "date_of_birth": None, "birth_year": 2006}
+    near = compare(ARBER, a_year_off)
+    assert near.level("birth_date") is Level.NEAR
+    two_years_off = compare(ARBER, {**a_year_off, "birth_year": 2005})
+    assert two_years_off.level("birth_date") is Level.DISAGREE
+    assert weight(two_years_off, "birth_date") < weight(near, "birth_date") < 0
+    assert decide(near) is Decision.LINK
+    names_alone = {"given_name": "Arbër", "family_name": "Krasniqi"}
+    assert not FellegiSunter().contradicts(compare(ARBER, {**names_alone, "birth_year": 2006}), Thresholds())
+    assert FellegiSunter().contradicts(compare(ARBER, {**names_alone, "birth_year": 2005}), Thresholds())
+
+
+def test_the_first_of_january_written_for_an_unknown_day_agrees_with_any_date_of_that_year():
+    placeholder = {**ARBER, "date_of_birth": "2007-01-01"}
+    comparison = compare(ARBER, placeholder)
+    assert comparison.level("birth_date") is Level.YEAR
+    assert decide(comparison) is Decision.LINK
+    both_placeholders = compare(placeholder, placeholder)
+    assert both_placeholders.level("birth_date") is Level.YEAR
+    assert weight(both_placeholders, "birth_date") < weight(compare(ARBER, ARBER), "birth_date")
 
 
 def test_two_full_dates_that_differ_weigh_more_against_than_an_age_that_does():
@@ -326,6 +350,36 @@ def test_an_albanian_womans_name_in_its_serbian_or_definite_form_is_the_same_nam
 def spellings(encoder, identity):
     encoding = encoder.encode(identity, {}).encoding
     return encoding.given_spelling, encoding.family_spelling, encoding.full_name_spelling
+
+
+def test_a_brother_and_sister_named_alike_do_not_link_automatically_however_much_else_agrees():
+    brother = {"given_name": "Aleksandar", "family_name": "Stojanovski", "father_name": "Zoran",
+               "birth_year": 2001, "place_of_birth": "Kumanovo"}
+    sister = {**brother, "given_name": "Aleksandra", "family_name": "Stojanovska"}
+    comparison = compare(brother, sister, {"sex": "male"}, {"sex": "female"})
+    assert comparison.level("family_name") is Level.EXACT
+    assert comparison.level("sex") is Level.DISAGREE
+    assert comparison.score >= Thresholds().auto_link
+    assert decide(comparison) is Decision.REVIEW
+    assert decide(compare(brother, {**brother, "given_name": "ALEKSANDAR"}, {"sex": "male"}, {"sex": "female"})) \
+        is Decision.LINK
+
+
+def test_names_and_a_birth_year_with_places_of_birth_that_disagree_go_to_review_unless_more_agrees():
+    encoder, model = Encoder(KEY), FellegiSunter()
+    names = {"given_name": "Arbër", "family_name": "Krasniqi", "birth_year": 2007}
+    unseen_elsewhere = NameFrequencies(10000, dict.fromkeys(spellings(encoder, names), 0))
+
+    def compared(first, second):
+        return model.compare(encoder.encode(first, {}).encoding, encoder.encode(second, {}).encoding, unseen_elsewhere)
+
+    born_elsewhere = compared({**names, "place_of_birth": "Prizren"}, {**names, "place_of_birth": "Gjakovë"})
+    assert born_elsewhere.level("place_of_birth") is Level.DISAGREE
+    assert born_elsewhere.score >= Thresholds().auto_link
+    assert model.classify(born_elsewhere, Thresholds()) is Decision.REVIEW
+    same_father = compared({**names, "place_of_birth": "Prizren", "father_name": "Ilir"},
+                           {**names, "place_of_birth": "Gjakovë", "father_name": "Ilir"})
+    assert model.classify(same_father, Thresholds()) is Decision.LINK
 
 
 def test_two_established_names_a_letter_apart_are_two_names_not_a_typo():

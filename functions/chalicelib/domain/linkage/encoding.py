@@ -27,9 +27,13 @@ useless for a dictionary attack ("hash every name in the phone book") without th
   A name yields dozens of these, so the faster keyed hash; 64 bits keep a chance
   collision between two records' spellings negligible.
 
-Birth years are kept only as tokens: equality is visible, distance is not. A year
-derived from an age at identification carries two tokens (the birthday may fall either
-side of the identification date), four when the age stands alone and may be a year off.
+Birth years are kept only as tokens: equality is visible, and nearness, not the year. A
+year derived from an age at identification carries two tokens (the birthday may fall
+either side of the identification date), four when the age stands alone and may be a
+year off. The years a year either side of those are tokens too (``near_birth_years``),
+so that a year written a year off is told from a different year: which records' years
+lie a year apart is visible, and from many records the order of the year tokens, never
+which year a token is.
 The months a record allows for the birth (one for a full date, the months of a written
 year that agree with the age, the twelve months before an identification at a given
 age) are tokens too, so that a full date can be compared with an age.
@@ -173,6 +177,7 @@ class RecordEncoding:
     splits: tuple["RecordEncoding", ...] = ()
     father_in_name: frozenset[bytes] = frozenset()
     without_father: tuple["RecordEncoding", ...] = ()
+    near_birth_years: frozenset[bytes] = frozenset()
     full_name_spelling: bytes | None = field(init=False, repr=False, compare=False)
     name_spellings: frozenset[bytes] = field(init=False, repr=False, compare=False)
     names: Mapping[str, "Name"] = field(init=False, repr=False, compare=False)
@@ -183,12 +188,14 @@ class RecordEncoding:
     _TOKEN_SETS = ("given_readings", "family_readings", "father_readings", "given_neighbours",
                    "family_neighbours", "father_neighbours", "place_neighbours",
                    "birth_years", "birth_months", "citizenships")
-    _FULL_TOKEN_SETS = frozenset({"birth_years", "birth_months", "citizenships"})
+    _FULL_TOKEN_SETS = frozenset({"birth_years", "birth_months", "citizenships", "near_birth_years"})
     # Stored after "aliases" and "documents" (_FIELD_NAMES), as "splits": the fields were
     # added to version 2, whose stored tags keep their numbers.
     _WORD_SETS = ("given_words", "family_words")
     # Stored after "splits", for the same reason.
     _LATER_WORD_SETS = ("father_in_name",)
+    # Stored after "without_father", for the same reason.
+    _LATEST_TOKEN_SETS = ("near_birth_years",)
 
     @property
     def birth_year_stated(self) -> bool:
@@ -227,7 +234,7 @@ class RecordEncoding:
             token = getattr(self, name)
             if token is not None:
                 stored[name] = token
-        for name in self._TOKEN_SETS + self._WORD_SETS + self._LATER_WORD_SETS:
+        for name in self._TOKEN_SETS + self._WORD_SETS + self._LATER_WORD_SETS + self._LATEST_TOKEN_SETS:
             if getattr(self, name):
                 stored[name] = b"".join(sorted(getattr(self, name)))
         if self.aliases:
@@ -251,7 +258,7 @@ class RecordEncoding:
         for name in cls._TOKENS:
             if name in stored:
                 values[name] = bytes(stored[name])
-        for name in cls._TOKEN_SETS + cls._WORD_SETS + cls._LATER_WORD_SETS:
+        for name in cls._TOKEN_SETS + cls._WORD_SETS + cls._LATER_WORD_SETS + cls._LATEST_TOKEN_SETS:
             tokens, size = bytes(stored.get(name, b"")), cls._token_size(name)
             values[name] = frozenset(tokens[i : i + size] for i in range(0, len(tokens), size))
         values["aliases"] = tuple(BloomFilter.from_bytes(bytes(a)) for a in stored.get("aliases", ()))
@@ -301,7 +308,7 @@ class RecordEncoding:
 
 _FIELD_NAMES = ("version", *RecordEncoding._BLOOMS, *RecordEncoding._TOKENS, *RecordEncoding._TOKEN_SETS,
                 "aliases", "documents", *RecordEncoding._WORD_SETS, "splits", *RecordEncoding._LATER_WORD_SETS,
-                "without_father")
+                "without_father", *RecordEncoding._LATEST_TOKEN_SETS)
 _REPEATED_FIELDS = frozenset({"aliases", "documents", "splits", "without_father"})
 _FIELD_TAGS = {name: tag for tag, name in enumerate(_FIELD_NAMES)}
 
@@ -528,7 +535,9 @@ class Encoder:
         if birth is None:
             return {}
         tokens: dict[str, Any] = {
-            "birth_years": frozenset(self.token("birth-year", str(year)) for year in birth.possible_years)
+            "birth_years": frozenset(self.token("birth-year", str(year)) for year in birth.possible_years),
+            "near_birth_years": frozenset(self.token("birth-year", str(year)) for year in birth.near_years
+                                          if year not in birth.possible_years),
         }
         if birth.is_full:
             year, month, day = birth.first_year, birth.month, birth.day

@@ -166,8 +166,12 @@ LETTERS_READ_TWICE = MAX_READINGS.bit_length() - 1  # each one read twice double
 # keep their ending: the Serbian short forms Mile, Rade and Dane are men, Mila, Rada
 # and Dana women (a letter apart, they compare as one letter off, scoring.py). A Moldovan
 # family name's final -ari loses its i in Russian (Чеботарь, which a passport's Latin
-# writes Chebotar): a final ar also reads ari.
-_OTHER_ENDINGS = (("e", "a"), ("ia", "e"), ("ar", "ari"))
+# writes Chebotar): a final ar also reads ari. Macedonian, Bulgarian and Russian family
+# names take a feminine ending (Stojanovska, Petrova, Ivanova), and a woman's record now
+# and then carries the masculine form her father's documents give (Stojanovski, Petrov):
+# each ending also reads as the other.
+_OTHER_ENDINGS = (("e", "a"), ("ia", "e"), ("ar", "ari"), ("ska", "ski"), ("ski", "ska"),
+                  ("ova", "ov"), ("eva", "ev"), ("ov", "ova"), ("ev", "eva"))
 MIN_LETTERS_FOR_ENDINGS = 5
 
 
@@ -293,44 +297,61 @@ def _keys_of(*names: str) -> tuple[str, ...]:
 
 _HYPOCORISMS: tuple[tuple[str, tuple[str, ...]], ...] = (
     # Albanian
-    ("Arbër", ("Beri", "Bebi")), ("Valbona", ("Bona",)), ("Mimoza", ("Moza",)),
+    ("Arbër", ("Beri", "Bebi")), ("Valbona", ("Bona",)), ("Mimoza", ("Moza",)), ("Fatime", ("Fata",)),
     ("Fatmire", ("Mira", "Fatime")), ("Shpresa", ("Presa",)), ("Bekim", ("Beki",)),
     ("Mërgim", ("Gimi",)), ("Drita", ("Dita",)), ("Afërdita", ("Dita", "Ditë")),
-    ("Kaltrina", ("Kaltra", "Tina")), ("Gentiana", ("Geni",)), ("Arben", ("Beni",)),
+    ("Kaltrina", ("Kaltra", "Tina", "Trina")), ("Gentiana", ("Geni",)), ("Arben", ("Beni",)),
     ("Lindita", ("Dita", "Linda")), ("Mirlinda", ("Linda",)), ("Arlinda", ("Linda",)),
     ("Ermira", ("Mira",)), ("Albulena", ("Lena",)), ("Florentina", ("Tina", "Flora")),
-    ("Driton", ("Toni",)), ("Faton", ("Toni",)),
+    ("Driton", ("Toni",)), ("Faton", ("Toni",)), ("Elmedina", ("Medina",)), ("Merita", ("Meri",)),
+    ("Xhevahire", ("Xheva",)), ("Besarta", ("Besa",)), ("Leonora", ("Nora",)), ("Arbnora", ("Nora",)),
+    ("Luljeta", ("Leta",)), ("Blerina", ("Bleri",)), ("Nexhmije", ("Nexhi",)), ("Hajrije", ("Hajra",)),
+    ("Fatbardha", ("Bardha",)), ("Lumturije", ("Lumi",)), ("Gentian", ("Geni",)), ("Fatmir", ("Miri",)),
+    ("Agron", ("Goni",)), ("Muhamet", ("Meti",)), ("Skënder", ("Skendi",)), ("Rexhep", ("Xhepi",)),
     # Serbian
-    ("Aleksandar", ("Saša", "Aca", "Sale", "Aco")), ("Aleksandra", ("Saša", "Sanja", "Saška")),
-    ("Jovan", ("Jova", "Joca")), ("Jovana", ("Joca",)), ("Snežana", ("Sneža", "Sneki")),
-    ("Dragana", ("Gaga",)), ("Slobodan", ("Boba", "Slobo")), ("Vladimir", ("Vlada",)),
+    ("Aleksandar", ("Saša", "Aca", "Sale", "Aco", "Ace")), ("Aleksandra", ("Saša", "Sanja", "Saška")),
+    ("Jovan", ("Jova", "Joca")), ("Jovana", ("Joca",)), ("Snežana", ("Sneža", "Sneki", "Sneže")),
+    ("Dragana", ("Gaga",)), ("Slobodan", ("Boba", "Boban", "Slobo", "Sloba")), ("Vladimir", ("Vlada", "Vlado", "Vova", "Volodea")),
     ("Milica", ("Mica",)), ("Ljubica", ("Ljuba", "Buba")), ("Nikola", ("Dzoni", "Nikica")),
     ("Katarina", ("Kaća", "Kata")), ("Jelena", ("Jeca", "Lena")), ("Marija", ("Maja", "Mara")),
     ("Stefan", ("Stefi",)), ("Tijana", ("Tijanica",)),
     ("Svetlana", ("Ceca", "Sveta")), ("Gordana", ("Goca",)), ("Slađana", ("Slađa",)),
-    ("Vesna", ("Veca",)), ("Danijela", ("Daca", "Dana")), ("Biljana", ("Bilja", "Biba")),
+    ("Vesna", ("Veca",)), ("Danijela", ("Daca", "Dana")), ("Biljana", ("Bilja", "Biba", "Bile")),
     ("Ljiljana", ("Lila", "Ljilja")), ("Tatjana", ("Tanja",)), ("Nataša", ("Nata",)),
     ("Mirjana", ("Mira",)), ("Radmila", ("Rada",)), ("Milena", ("Mila",)), ("Jasmina", ("Jasna",)),
-    ("Teodora", ("Tea", "Dora")), ("Anđela", ("Anđa",)),
+    ("Teodora", ("Tea", "Dora")), ("Anđela", ("Anđa",)), ("Dušica", ("Duca",)), ("Zorica", ("Zoka",)),
+    ("Kristina", ("Kiki",)), ("Slavica", ("Slava",)), ("Dragica", ("Draga",)), ("Emina", ("Mina",)),
+    ("Lejla", ("Leja",)), ("Sabina", ("Bina",)), ("Senada", ("Seka",)), ("Dženana", ("Dženi",)),
+    ("Mirsada", ("Mirsa",)),
     ("Dragan", ("Gaga",)), ("Zoran", ("Zoki",)), ("Predrag", ("Peđa", "Peca")), ("Nenad", ("Neša",)),
     ("Nebojša", ("Neša",)), ("Miroslav", ("Miki",)), ("Ljubomir", ("Ljuba",)), ("Đorđe", ("Đole",)),
     ("Branislav", ("Bane",)), ("Bojan", ("Boki",)), ("Bogdan", ("Boki",)), ("Petar", ("Pera",)),
     ("Čedomir", ("Čeda",)), ("Dejan", ("Deki",)), ("Lazar", ("Laza",)), ("Živojin", ("Žika",)),
+    ("Srđan", ("Srki",)), ("Milorad", ("Mile",)), ("Mustafa", ("Mujo",)), ("Ismet", ("Iso",)),
+    # Macedonian
+    ("Katerina", ("Kate",)), ("Suzana", ("Suze",)), ("Emilija", ("Ema",)), ("Magdalena", ("Magda",)),
+    ("Hristina", ("Kiki",)), ("Goran", ("Gogo",)), ("Kiril", ("Kire",)), ("Dimitar", ("Mite",)),
+    ("Stojan", ("Stole",)), ("Blagoja", ("Blage",)), ("Hristijan", ("Ico",)),
     # Romanian / Moldovan, with the Russian short forms Moldovan records also use
-    ("Ion", ("Ionel", "Nelu", "Ionuț")), ("Ioana", ("Ionela", "Oana")), ("Elena", ("Lena", "Ela", "Nuța")),
-    ("Gheorghe", ("Gigi", "Ghiță", "Gică")), ("Alexandru", ("Sandu", "Alex", "Sașa")),
-    ("Alexandra", ("Sandra", "Alex")), ("Mihai", ("Mihăiță", "Mișa")),
+    ("Ion", ("Ionel", "Nelu", "Ionuț", "Vanea")), ("Ioana", ("Ionela", "Oana")), ("Elena", ("Lena", "Ela", "Nuța", "Lenuța")),
+    ("Gheorghe", ("Gigi", "Ghiță", "Gică", "Jora")), ("Alexandru", ("Sandu", "Alex", "Sașa")),
+    ("Alexandra", ("Sandra", "Alex", "Sanda", "Sașa")), ("Mihai", ("Mihăiță", "Mișa")),
     ("Nicolae", ("Nicu", "Nicușor", "Colea")), ("Vasile", ("Vasilică", "Vasea")),
-    ("Ecaterina", ("Cati", "Catinca", "Catea")),
+    ("Ecaterina", ("Cati", "Catinca", "Catea", "Katia")),
     ("Cristina", ("Cristi",)), ("Mariana", ("Mari",)), ("Victoria", ("Vica",)),
-    ("Constantin", ("Costel", "Costică", "Costi")), ("Dumitru", ("Mitică", "Dima")),
+    ("Constantin", ("Costel", "Costică", "Costi", "Costea")), ("Dumitru", ("Mitică", "Dima")),
     ("Ștefan", ("Fane", "Fănică")), ("Petru", ("Petrică",)), ("Iurie", ("Iura",)), ("Anatol", ("Tolea",)),
-    ("Valeriu", ("Valera",)), ("Eugen", ("Jenea",)), ("Grigore", ("Grișa",)), ("Vitalie", ("Vitalik",)),
-    ("Ana", ("Anuța",)), ("Natalia", ("Nata", "Natașa")), ("Tatiana", ("Tania",)), ("Irina", ("Ira",)),
-    ("Ludmila", ("Luda",)), ("Nadejda", ("Nadia",)), ("Valentina", ("Valea", "Tina")), ("Daniela", ("Dana",)),
+    ("Valeriu", ("Valera",)), ("Eugen", ("Jenea",)), ("Grigore", ("Grișa",)), ("Vitalie", ("Vitalik", "Vitea")),
+    ("Ana", ("Anuța",)), ("Natalia", ("Nata", "Natașa")), ("Tatiana", ("Tania", "Tanea")), ("Irina", ("Ira",)),
+    ("Ludmila", ("Luda", "Lida")), ("Nadejda", ("Nadia", "Nadea")), ("Valentina", ("Valea", "Tina")), ("Daniela", ("Dana",)),
+    ("Maria", ("Mașa", "Marușa")), ("Olga", ("Olea",)), ("Galina", ("Galea",)), ("Aurelia", ("Aura",)),
+    ("Liliana", ("Lili",)), ("Gabriela", ("Gabi",)), ("Serghei", ("Serioja",)),
+    ("Veaceslav", ("Slavic", "Slava")),
     # Roma (names of the Balkan Roma communities and their short forms)
-    ("Ramadan", ("Dani", "Rami")), ("Bajram", ("Bajro",)), ("Fatima", ("Fata", "Fatma")),
-    ("Mehmed", ("Meho",)), ("Šaban", ("Šabo",)), ("Ramiza", ("Rama",)), ("Selvije", ("Selvi",)),
+    ("Ramadan", ("Dani", "Rami", "Ramo")), ("Bajram", ("Bajro",)), ("Fatima", ("Fata", "Fatma")),
+    ("Mehmed", ("Meho",)), ("Šaban", ("Šabo",)), ("Ramiza", ("Rama", "Ramka")), ("Selvije", ("Selvi",)),
+    ("Esmeralda", ("Esma",)), ("Džemila", ("Džema",)), ("Sevdija", ("Sevda",)), ("Šemsa", ("Šema",)),
+    ("Muharem", ("Muki",)), ("Redžep", ("Redžo",)), ("Avdija", ("Avdo",)),
 )
 
 
@@ -409,6 +430,8 @@ def document_number(text: Any) -> str | None:
 
 
 ESTIMATED_AGE_ERROR = 1
+PLACEHOLDER_DAY = (1, 1)
+NEAR_YEARS = 1
 _SEXES = frozenset({"female", "male"})
 _COUNTRY = re.compile(r"[A-Z]{2}")
 MAX_COUNTRIES = 5
@@ -459,6 +482,12 @@ class BirthDate:
         """The years, one more either side of an age that was only estimated."""
         spread = ESTIMATED_AGE_ERROR if self.estimated else 0
         return range(self.first_year - spread, self.last_year + spread + 1)
+
+    @property
+    def near_years(self) -> range:
+        """The possible years and ``NEAR_YEARS`` more either side: a year written a year
+        off (a clerk's slip, a year worked out from an age), an age guessed two off."""
+        return range(self.possible_years.start - NEAR_YEARS, self.possible_years.stop + NEAR_YEARS)
 
     def months(self) -> list[tuple[int, int]]:
         """Every (year, month) between ``earliest`` and ``latest``: at most thirteen."""
@@ -538,9 +567,14 @@ def _age_window(age: int, statistical: dict[str, Any]) -> tuple[date, date] | No
 
 
 def birth_date(identity: dict[str, Any], statistical: dict[str, Any]) -> BirthDate | None:
-    """Birth date from date_of_birth, else birth_year, else age at identification."""
+    """Birth date from date_of_birth, else birth_year, else age at identification.
+
+    A date of 1 January is read as its year alone: registries, border police and
+    reception centres write 1 January when only the year is known (``PLACEHOLDER_DAY``),
+    and a true birthday on it is one in 365.
+    """
     year, month, day = _parse_date(identity.get("date_of_birth"))
-    if year is not None and month is not None:
+    if year is not None and month is not None and (month, day) != PLACEHOLDER_DAY:
         born = date(year, month, day)
         return BirthDate(year, year, month, day, born, born)
     age = _age(statistical)

@@ -22,7 +22,9 @@ The probabilities are set from what is known about the data, not fitted to a sam
   the same twelve months agree by chance about 4 % of the time (``YEAR``; ``AGE`` when
   one of them gave only an age, which is often estimated and so agrees less often for
   the same person), a year range that allows an estimated age to be a year off
-  (``YEAR_RANGE``) about 21 %, a full date of birth about once in 5,000. Victims come
+  (``YEAR_RANGE``) about 21 %, years a year beyond that (``NEAR``: a year written a
+  year off, an age guessed two off, which one person's records show one time in
+  twenty) about 25 %, a full date of birth about once in 5,000. Victims come
   from a few municipalities, so a place of birth is shared by chance 4 % of the time.
   Given names mostly tell the sex already; most victims in a national database are its
   citizens.
@@ -85,9 +87,19 @@ father's name, the place of birth or a document must weigh for the match too. Se
 citizenship add little, and a name's frequency in a young database says little of how
 common it is among people.
 
+Two more, because a field's weight alone understates what it says of relatives and
+namesakes. A different sex beside given names that are not the same (Aleksandar and
+Aleksandra, Alexandru and Alexandra: the feminine family name reading as the masculine,
+normalise.name_readings, makes the family names agree) is a brother and a sister named
+alike, not a slip of the sex: such a pair links automatically only through a document.
+And places of birth that disagree, beside names and no more than a year or an age (no
+whole date of birth, father's name or document agreeing), are namesakes born elsewhere
+more often than one person (on 10,000 synthetic records, six such links in eight joined
+two persons); a reviewer decides.
+
 A pair *contradicts* when it would not link on its own (below ``auto_link``) and a field
 that one person keeps for life — given name, date of birth, father's name, sex —
-disagrees on both sides. The linker never lets automatic links join two groups of
+disagrees on both sides (birth years a year apart, ``NEAR``, do not disagree). The linker never lets automatic links join two groups of
 records between which such a pair lies: a sparse record (names and birth year) that
 matches two namesakes must not make them one person.
 
@@ -116,6 +128,7 @@ class Level(str, Enum):
     YEAR = "year"
     AGE = "age"
     YEAR_RANGE = "year_range"
+    NEAR = "near"
     PARTIAL = "partial"
     DISAGREE = "disagree"
     MISSING = "missing"
@@ -165,7 +178,8 @@ DEFAULT_PROBABILITIES: Mapping[str, Mapping[Level, tuple[float, float]]] = {
         Level.YEAR: (0.92, 0.04),
         Level.AGE: (0.70, 0.045),
         Level.YEAR_RANGE: (0.60, 0.21),
-        Level.DISAGREE: (0.03, 0.90),
+        Level.NEAR: (0.05, 0.25),
+        Level.DISAGREE: (0.01, 0.50),
     },
     # Two full dates that differ in year and in month or day are rarely one person's: a
     # slip of one digit leaves the year and month, or the month and day, alike (CLOSE).
@@ -407,7 +421,10 @@ def _birth_level(a: RecordEncoding, b: RecordEncoding) -> Level:
     a written year, an age at identification that agrees with a date, two ages whose
     identification dates are months apart), that is ``YEAR`` if both wrote the date or
     year, ``AGE`` if one gave only an age, which may have been estimated. Otherwise
-    overlapping years are ``YEAR_RANGE``.
+    overlapping years are ``YEAR_RANGE``. Years that do not overlap but lie a year apart
+    (``BirthDate.near_years``: a year written a year off, an age guessed two off) are
+    ``NEAR``, which weighs a little against and, unlike ``DISAGREE``, contradicts nothing.
+    A date of 1 January is read as its year alone (normalise.birth_date).
     """
     if not a.birth_years or not b.birth_years:
         return Level.MISSING
@@ -420,7 +437,7 @@ def _birth_level(a: RecordEncoding, b: RecordEncoding) -> Level:
             return Level.CLOSE
         return Level.DISAGREE
     if not a.birth_years & b.birth_years:
-        return Level.DISAGREE
+        return Level.NEAR if a.near_birth_years & b.birth_years or b.near_birth_years & a.birth_years else Level.DISAGREE
     shared = len(a.birth_months & b.birth_months)
     if shared and len(a.birth_months) + len(b.birth_months) - 2 * shared <= MONTHS_APART_WITHIN_A_YEAR:
         return Level.YEAR if a.birth_year_stated and b.birth_year_stated else Level.AGE
@@ -710,8 +727,13 @@ class FellegiSunter:
         more_than_names = any(
             compared.weight > 0 for compared in comparison.fields if compared.field in _BESIDE_THE_NAMES
         )
-        if (comparison.score >= thresholds.auto_link and birth_allows and more_than_names
-                and (documents_agree or given_names_allow)):
+        sexes_allow = (comparison.level("sex") is not Level.DISAGREE
+                       or comparison.level("given_name") is Level.EXACT)
+        place_allows = comparison.level("place_of_birth") is not Level.DISAGREE or birthday_agrees or any(
+            comparison.level(field) in _CORROBORATES for field in _CORROBORATING_FIELDS if field != "place_of_birth"
+        )
+        if (comparison.score >= thresholds.auto_link and birth_allows and more_than_names and place_allows
+                and (documents_agree or given_names_allow and sexes_allow)):
             return Decision.LINK
         if comparison.score >= thresholds.review:
             return Decision.REVIEW
