@@ -6,9 +6,10 @@ its own way: Serbian Cyrillic or a Serbian adaptation of an Albanian name (a wom
 name ending -e or -ë often given the Serbian -a: Hajrije / Hajrija), Moldovan
 Cyrillic or a Moldovan man's name in its Russian form (Ion / Иван), a father's name as
 the Russian patronymic (Ивановна), diacritics lost, typos, given and family name
-swapped, a date of birth known fully, by year only or only as an estimated age, day
-and month transposed, a nickname in ``other_names`` or instead of the given name, a
-family name changed by marriage (the other one now and then in ``other_names``), a
+swapped, a date of birth known fully, by year only (now and then a year off) or only as
+an estimated age, day and month transposed, 1 January written for a day not known, a
+nickname in ``other_names`` or instead of the given name, a family name changed by
+marriage (the other one now and then in ``other_names``), a
 Romanian double given name (Ana-Maria) written whole or as its first name only, the
 whole name written into one field, the father's name written after the given name
 (Arta Ilir Berisha, Jelena (Petar) Jovanović, Мария Петровна) instead of apart, a
@@ -120,6 +121,8 @@ FORMER_FAMILY_NAME_SHARE = 0.3
 PATRONYMIC_SHARE = 0.3
 PASSPORT_LATIN_SHARE = 0.08
 FATHER_IN_NAME_SHARE = 0.1
+UNKNOWN_DAY_SHARE = 0.04
+YEAR_OFF_SHARE = 0.05
 INSTITUTIONS = ["police", "border_police", "prosecution", "social_welfare", "shelter_ngo", "ngo"]
 
 _SERBIAN_CYRILLIC = [
@@ -422,7 +425,9 @@ class SyntheticPopulation:
         known = rng.random()
         if known < 0.6:
             born = person.birth
-            if rng.random() < 0.04 and born.day <= 12:
+            if rng.random() < UNKNOWN_DAY_SHARE:
+                identity["date_of_birth"] = f"{born.year:04d}-01-01"
+            elif rng.random() < 0.04 and born.day <= 12:
                 identity["date_of_birth"] = f"{born.year:04d}-{born.day:02d}-{born.month:02d}"
             elif rng.random() < 0.25:
                 identity["date_of_birth"] = f"{born.day:02d}.{born.month:02d}.{born.year}"
@@ -430,7 +435,7 @@ class SyntheticPopulation:
                 identity["date_of_birth"] = born.isoformat()
             statistical["age_at_identification"] = age
         elif known < 0.8:
-            identity["birth_year"] = person.birth.year
+            identity["birth_year"] = person.birth.year + (rng.choice([-1, 1]) if rng.random() < YEAR_OFF_SHARE else 0)
             statistical["age_at_identification"] = age
         elif known < 0.95:
             statistical["age_at_identification"] = age + (rng.choice([-1, 1]) if rng.random() < 0.15 else 0)

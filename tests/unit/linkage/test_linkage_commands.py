@@ -192,6 +192,16 @@ def test_a_record_of_a_woman_known_by_two_family_names_may_give_the_other_one_in
                for record in records)
 
 
+def test_a_record_may_write_1_january_for_a_day_not_known_or_a_birth_year_a_year_off():
+    records = list(generate(3000, seed=5))
+    assert any(str(r["identity"].get("date_of_birth", "")).endswith("-01-01") for r in records)
+    years = collections.defaultdict(set)
+    for record in records:
+        if "birth_year" in record["identity"]:
+            years[record["true_person"]].add(record["identity"]["birth_year"])
+    assert any(max(written) - min(written) == 1 for written in years.values())
+
+
 def test_small_evaluation_reaches_the_precision_target():
     records = list(generate(2000, seed=11))
     result = evaluate_linkage.run_engine(records)

@@ -382,6 +382,24 @@ def test_names_and_a_birth_year_with_places_of_birth_that_disagree_go_to_review_
     assert model.classify(same_father, Thresholds()) is Decision.LINK
 
 
+def test_names_place_and_age_with_fathers_names_that_disagree_go_to_review_unless_a_document_agrees():
+    encoder, model = Encoder(KEY), FellegiSunter()
+    names = {"given_name": "Arbër", "family_name": "Krasniqi", "place_of_birth": "Prizren"}
+    unseen_elsewhere = NameFrequencies(10000, dict.fromkeys(spellings(encoder, names), 0))
+
+    def compared(first, second):
+        return model.compare(encoder.encode(first, AGED_17).encoding, encoder.encode(second, AGED_17).encoding,
+                             unseen_elsewhere)
+
+    other_father = compared({**names, "father_name": "Ilir"}, {**names, "father_name": "Bekim", "birth_year": 2007})
+    assert other_father.level("father_name") is Level.DISAGREE
+    assert other_father.score >= Thresholds().auto_link
+    assert model.classify(other_father, Thresholds()) is Decision.REVIEW
+    passport = {"documents": [{"type": "passport", "number": "P1234567", "country": "XK"}]}
+    same_passport = compared({**names, **passport, "father_name": "Ilir"}, {**names, **passport, "father_name": "Bekim"})
+    assert model.classify(same_passport, Thresholds()) is Decision.LINK
+
+
 def test_two_established_names_a_letter_apart_are_two_names_not_a_typo():
     encoder, model = Encoder(KEY), FellegiSunter()
     brother = {"given_name": "Driton", "family_name": "Krasniqi", "father_name": "Ilir", "birth_year": 2007}

@@ -27,13 +27,14 @@ useless for a dictionary attack ("hash every name in the phone book") without th
   A name yields dozens of these, so the faster keyed hash; 64 bits keep a chance
   collision between two records' spellings negligible.
 
-Birth years are kept only as tokens: equality is visible, and nearness, not the year. A
+Birth years are kept only as tokens: equality and nearness are visible, the year is not. A
 year derived from an age at identification carries two tokens (the birthday may fall
 either side of the identification date), four when the age stands alone and may be a
 year off. The years a year either side of those are tokens too (``near_birth_years``),
 so that a year written a year off is told from a different year: which records' years
-lie a year apart is visible, and from many records the order of the year tokens, never
-which year a token is.
+lie a year apart is visible (as the four tokens of an age alone already show), and from
+many records the order of the year tokens; not which year a token is, though the ages
+of victims, which are known, hint at it.
 The months a record allows for the birth (one for a full date, the months of a written
 year that agree with the age, the twelve months before an identification at a given
 age) are tokens too, so that a full date can be compared with an age.

@@ -87,7 +87,7 @@ father's name, the place of birth or a document must weigh for the match too. Se
 citizenship add little, and a name's frequency in a young database says little of how
 common it is among people.
 
-Two more, because a field's weight alone understates what it says of relatives and
+Three more, because a field's weight alone understates what it says of relatives and
 namesakes. A different sex beside given names that are not the same (Aleksandar and
 Aleksandra, Alexandru and Alexandra: the feminine family name reading as the masculine,
 normalise.name_readings, makes the family names agree) is a brother and a sister named
@@ -95,13 +95,15 @@ alike, not a slip of the sex: such a pair links automatically only through a doc
 And places of birth that disagree, beside names and no more than a year or an age (no
 whole date of birth, father's name or document agreeing), are namesakes born elsewhere
 more often than one person (on 10,000 synthetic records, six such links in eight joined
-two persons); a reviewer decides.
+two persons); a reviewer decides. Fathers' names that disagree, the namesakes' own
+mark, let a pair link automatically only through the whole date of birth or a document.
 
 A pair *contradicts* when it would not link on its own (below ``auto_link``) and a field
 that one person keeps for life — given name, date of birth, father's name, sex —
-disagrees on both sides (birth years a year apart, ``NEAR``, do not disagree). The linker never lets automatic links join two groups of
-records between which such a pair lies: a sparse record (names and birth year) that
-matches two namesakes must not make them one person.
+disagrees on both sides (birth years a year apart, ``NEAR``, do not disagree). The
+linker never lets automatic links join two groups of records between which such a pair
+lies: a sparse record (names and birth year) that matches two namesakes must not make
+them one person.
 
 ``complete`` weighs a record against a whole person: each field but the names is taken
 at its strongest among the person's records, so that one record's father and another's
@@ -437,7 +439,8 @@ def _birth_level(a: RecordEncoding, b: RecordEncoding) -> Level:
             return Level.CLOSE
         return Level.DISAGREE
     if not a.birth_years & b.birth_years:
-        return Level.NEAR if a.near_birth_years & b.birth_years or b.near_birth_years & a.birth_years else Level.DISAGREE
+        near = a.near_birth_years & b.birth_years or b.near_birth_years & a.birth_years
+        return Level.NEAR if near else Level.DISAGREE
     shared = len(a.birth_months & b.birth_months)
     if shared and len(a.birth_months) + len(b.birth_months) - 2 * shared <= MONTHS_APART_WITHIN_A_YEAR:
         return Level.YEAR if a.birth_year_stated and b.birth_year_stated else Level.AGE
@@ -497,7 +500,8 @@ def _relatedness(given: Level, family: Level, swapped: bool) -> str:
 
 _AGE_A_YEAR_OFF = Level.YEAR_RANGE
 _TYPO_APART = frozenset({Level.CLOSE, Level.ONE_LETTER})
-_CORROBORATING_FIELDS = ("father_name", "place_of_birth", "documents")
+_FATHER_OR_DOCUMENT = ("father_name", "documents")
+_CORROBORATING_FIELDS = (*_FATHER_OR_DOCUMENT, "place_of_birth")
 _CORROBORATES = frozenset({Level.EXACT, Level.CLOSE, Level.ONE_LETTER})
 _LIFELONG_FIELDS = ("given_name", "birth_date", "father_name", "sex")
 _BESIDE_THE_NAMES = ("birth_date", *_CORROBORATING_FIELDS)
@@ -730,9 +734,11 @@ class FellegiSunter:
         sexes_allow = (comparison.level("sex") is not Level.DISAGREE
                        or comparison.level("given_name") is Level.EXACT)
         place_allows = comparison.level("place_of_birth") is not Level.DISAGREE or birthday_agrees or any(
-            comparison.level(field) in _CORROBORATES for field in _CORROBORATING_FIELDS if field != "place_of_birth"
+            comparison.level(field) in _CORROBORATES for field in _FATHER_OR_DOCUMENT
         )
-        if (comparison.score >= thresholds.auto_link and birth_allows and more_than_names and place_allows
+        father_allows = comparison.level("father_name") is not Level.DISAGREE or birthday_agrees or documents_agree
+        if (comparison.score >= thresholds.auto_link and birth_allows and more_than_names
+                and place_allows and father_allows
                 and (documents_agree or given_names_allow and sexes_allow)):
             return Decision.LINK
         if comparison.score >= thresholds.review:
