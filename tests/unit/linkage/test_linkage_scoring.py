@@ -414,6 +414,16 @@ def test_two_established_names_a_letter_apart_are_two_names_not_a_typo():
     assert decide(model.compare(first, typo, frequencies)) is Decision.LINK
 
 
+def test_a_known_short_form_stays_an_alias_though_both_spellings_are_established_names():
+    encoder, model = Encoder(KEY), FellegiSunter()
+    full = {"given_name": "Mimoza", "family_name": "Krasniqi", "birth_year": 2007}
+    short = {**full, "given_name": "Moza"}
+    mimoza, moza = (spellings(encoder, identity)[0] for identity in (full, short))
+    first, second = (encoder.encode(identity, {}).encoding for identity in (full, short))
+    comparison = model.compare(first, second, NameFrequencies(5000, {mimoza: 40, moza: 30}))
+    assert comparison.level("given_name") is Level.ALIAS
+
+
 def test_a_name_common_in_the_database_weighs_less_than_a_rare_one():
     encoder, model = Encoder(KEY), FellegiSunter()
     identity = {"given_name": "Arbër", "family_name": "Krasniqi", "birth_year": 2007}

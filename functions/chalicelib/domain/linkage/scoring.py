@@ -383,16 +383,21 @@ def _name_level(a: RecordEncoding, mine: str, b: RecordEncoding, theirs: str, ot
         return Level.CLOSE
     if not my_name.neighbours.isdisjoint(their_name.neighbours):
         return Level.ONE_LETTER
-    if other_forms and (a.aliases or b.aliases) and any(
-        bloom.dice(alias) >= ALIAS_DICE
-        for bloom, others in ((my_name.bloom, b.aliases), (their_name.bloom, a.aliases))
-        if bloom is not None
-        for alias in others
-    ):
+    if other_forms and _alias_agrees(a, mine, b, theirs):
         return Level.ALIAS
     if direct is None:
         return Level.MISSING
     return Level.PARTIAL if direct >= PARTIAL_DICE else Level.DISAGREE
+
+
+def _alias_agrees(a: RecordEncoding, mine: str, b: RecordEncoding, theirs: str) -> bool:
+    """One name is among the other record's aliases (``other_names``, known short forms)."""
+    return any(
+        bloom.dice(alias) >= ALIAS_DICE
+        for bloom, others in ((a.names[mine].bloom, b.aliases), (b.names[theirs].bloom, a.aliases))
+        if bloom is not None
+        for alias in others
+    )
 
 
 def _father_named_in(father_of: RecordEncoding, names_of: RecordEncoding) -> bool:
@@ -534,7 +539,7 @@ class NameFrequencies:
     not one name misspelt, when each is held by at least ``ESTABLISHED_NAME_RECORDS``
     records and the rarer by at least ``MISSPELLING_SHARE`` of the commoner's records (a
     common name's misspellings recur, but far less often than the name): they compare as
-    ``PARTIAL``.
+    ``PARTIAL``, or as ``ALIAS`` when one is the other's short form (Moza / Mimoza).
 
     The counts must leave out the records of the two persons compared (``without``): a
     person's own records say nothing of how common the name is among others.
@@ -599,7 +604,7 @@ class FellegiSunter:
             return self._field(field, level)
         my_spelling, their_spelling = a.names[mine].spelling, b.names[theirs].spelling
         if level in _TYPO_APART and frequencies.two_names(my_spelling, their_spelling):
-            return self._field(field, Level.PARTIAL)
+            return self._field(field, Level.ALIAS if _alias_agrees(a, mine, b, theirs) else Level.PARTIAL)
         m, u = self._probabilities[field][level]
         default = self._probabilities[field][Level.EXACT][1]
         rarity = frequencies.rarity(my_spelling, their_spelling, default, default)
