@@ -318,7 +318,7 @@ _HYPOCORISMS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("Stefan", ("Stefi",)), ("Tijana", ("Tijanica",)),
     ("Svetlana", ("Ceca", "Sveta")), ("Gordana", ("Goca",)), ("Slađana", ("Slađa",)),
     ("Vesna", ("Veca",)), ("Danijela", ("Daca", "Dana")), ("Biljana", ("Bilja", "Biba", "Bile")),
-    ("Ljiljana", ("Lila", "Ljilja")), ("Tatjana", ("Tanja",)), ("Nataša", ("Nata",)),
+    ("Ljiljana", ("Lila", "Ljilja")), ("Tatjana", ("Tanja",)), ("Nataša", ("Nata", "Taša")),
     ("Mirjana", ("Mira",)), ("Radmila", ("Rada",)), ("Milena", ("Mila",)), ("Jasmina", ("Jasna",)),
     ("Teodora", ("Tea", "Dora")), ("Anđela", ("Anđa",)), ("Dušica", ("Duca",)), ("Zorica", ("Zoka",)),
     ("Kristina", ("Kiki",)), ("Slavica", ("Slava",)), ("Dragica", ("Draga",)), ("Emina", ("Mina",)),
@@ -336,7 +336,7 @@ _HYPOCORISMS: tuple[tuple[str, tuple[str, ...]], ...] = (
     # Romanian / Moldovan, with the Russian short forms Moldovan records also use
     ("Ion", ("Ionel", "Nelu", "Ionuț", "Vanea")), ("Ioana", ("Ionela", "Oana")),
     ("Elena", ("Lena", "Ela", "Nuța", "Lenuța")),
-    ("Gheorghe", ("Gigi", "Ghiță", "Gică", "Jora")), ("Alexandru", ("Sandu", "Alex", "Sașa")),
+    ("Gheorghe", ("Gigi", "Ghiță", "Gică", "Jora", "Zhora")), ("Alexandru", ("Sandu", "Alex", "Sașa")),
     ("Alexandra", ("Sandra", "Alex", "Sanda", "Sașa")), ("Mihai", ("Mihăiță", "Mișa")),
     ("Nicolae", ("Nicu", "Nicușor", "Colea")), ("Vasile", ("Vasilică", "Vasea")),
     ("Ecaterina", ("Cati", "Catinca", "Catea", "Katia")),
