@@ -424,6 +424,12 @@ def test_a_known_short_form_stays_an_alias_though_both_spellings_are_established
     assert comparison.level("given_name") is Level.ALIAS
 
 
+def test_a_short_form_is_known_whichever_alphabet_writes_the_full_name():
+    short = {"given_name": "Vitea", "family_name": "Rusu", "birth_year": 2001}
+    for full in ("Vitalie", "Виталий", "Vitaliy"):
+        assert compare(short, {**short, "given_name": full}).level("given_name") is Level.ALIAS, full
+
+
 def test_a_name_common_in_the_database_weighs_less_than_a_rare_one():
     encoder, model = Encoder(KEY), FellegiSunter()
     identity = {"given_name": "Arbër", "family_name": "Krasniqi", "birth_year": 2007}

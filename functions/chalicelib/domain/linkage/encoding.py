@@ -403,7 +403,7 @@ class Encoder:
         words = {} if father else {name: normalise.name_words(identity.get(f"{name}_name")) for name in ("given", "family")}
         father_within = self._father_within(words, reading_keys) if words else []
         other_names = self._other_name_keys(identity.get("other_names"), given)
-        aliases = self._alias_keys(other_names, given)
+        aliases = self._alias_keys(other_names, reading_keys["given"])
         written_place = " ".join(normalise.name_keys(identity.get("place_of_birth")))
         place = normalise.place_key(identity.get("place_of_birth"))
         birth = normalise.birth_date(identity, statistical)
@@ -487,9 +487,11 @@ class Encoder:
         return tuple(w for w in dict.fromkeys(words) if w and (w,) != given)[:MAX_ALIASES]
 
     @staticmethod
-    def _alias_keys(other_names: tuple[str, ...], given: tuple[str, ...]) -> tuple[str, ...]:
-        """Words of other_names, then known short/full forms of the given name, deduplicated."""
-        variants = (w for w in normalise.known_variants(given) if (w,) != given)
+    def _alias_keys(other_names: tuple[str, ...], given_readings: Readings) -> tuple[str, ...]:
+        """Words of other_names, then known short/full forms of the given name in any of its
+        readings (Vitaliy, as a Russian passport writes Vitalie, has Vitea), deduplicated."""
+        variants = (w for given in given_readings for w in normalise.known_variants(given)
+                    if (w,) not in given_readings)
         return tuple(dict.fromkeys((*other_names, *variants)))[:MAX_ALIASES]
 
     @staticmethod
