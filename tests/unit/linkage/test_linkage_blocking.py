@@ -58,6 +58,14 @@ def test_an_estimated_age_a_year_off_meets_a_stated_year():
     assert specific(ARBER) & specific({"given_name": "Arber", "family_name": "Krasniqi"}, a_year_off)
 
 
+def test_a_year_written_a_year_off_meets_the_record_whichever_comes_first_without_joining_more_blocks():
+    a_year_off = {"given_name": "Arber", "family_name": "Krasniqi", "birth_year": 2008}
+    assert searched(a_year_off) & keys(ARBER)
+    assert searched(ARBER) & keys(a_year_off)
+    assert not specific(ARBER) & specific(a_year_off)
+    assert not searched(ARBER) & keys({**a_year_off, "birth_year": 2009})
+
+
 def test_a_record_without_a_year_meets_one_with_a_year_whichever_comes_first():
     no_year = {"given_name": "Arber", "family_name": "Krasniqi"}
     assert searched(no_year) & keys(ARBER)

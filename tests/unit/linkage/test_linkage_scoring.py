@@ -250,6 +250,8 @@ def test_a_birth_year_written_a_year_off_weighs_a_little_against_and_keeps_no_on
     assert two_years_off.level("birth_date") is Level.DISAGREE
     assert weight(two_years_off, "birth_date") < weight(near, "birth_date") < 0
     assert decide(near) is Decision.LINK
+    with_father = {"given_name": "Arbër", "family_name": "Krasniqi", "father_name": "Ilir"}
+    assert decide(compare({**with_father, "birth_year": 2007}, {**with_father, "birth_year": 2006})) is Decision.LINK
     names_alone = {"given_name": "Arbër", "family_name": "Krasniqi"}
     assert not FellegiSunter().contradicts(compare(ARBER, {**names_alone, "birth_year": 2006}), Thresholds())
     assert FellegiSunter().contradicts(compare(ARBER, {**names_alone, "birth_year": 2005}), Thresholds())

@@ -7,7 +7,8 @@ or missing field does not hide a true match:
 key                         what it survives
 ==========================  ==========================================================
 names + birth year          swapped given and family names, spelling variants, one
-                            typo in either name (see below), an estimated age a year off
+                            typo in either name (see below), an estimated age a year off,
+                            a year written a year off (searched, not joined: see below)
 names + father              an unknown or wrong birth year; one typo in either name
 one name + father + year    a misspelt or changed (marriage) other name
 one name + date of birth    the same, when both dates are full (day and month in
@@ -36,6 +37,9 @@ year search; and records without a year also join a names-and-no-year block, whi
 every record searches. A record with a year thus never searches the names-only block,
 which grows with every namesake in the database, only the block of the rarer records
 that lack a year (``BlockKeys``: the blocks a record joins are not all those it searches).
+Likewise a record searches, without joining, the names-and-year blocks of the years a
+year beyond its own (``BirthDate.near_years``): of two records whose years are a year
+apart, the later one meets the earlier, and no record joins more blocks for it.
 
 A record is compared only with the members of the blocks it searches, and the store
 returns at most ``max_block_size`` members per block (the most recently added;
@@ -168,7 +172,8 @@ def block_keys(
 
     Every specific key combines at least three features (names and a year, names and
     father, one name with father and year, one name with the date of birth, initials with
-    the date of birth) so that its block stays small as the database grows. The two broad
+    the date of birth) so that its block stays small as the database grows; the names and
+    the years a year beyond the record's own are searched only. The two broad
     keys (names only, names without a year) are marked (``b-``, which reveals nothing
     else) and only their most recent members are compared; see the module docstring for
     who joins and who searches them. Names enter with their other readings' skeletons
@@ -187,7 +192,9 @@ def block_keys(
     father_skeletons = reading_skeletons(father)
     years = list(birth.years) if birth else []
     possible_years = list(birth.possible_years) if birth else []
+    near_years = list(birth.near_years) if birth else []
     specific: list[tuple[str, str]] = []
+    searched_only: list[tuple[str, str]] = []
     joined_broad: list[tuple[str, str]] = []
     searched_broad: list[tuple[str, str]] = []
 
@@ -203,6 +210,8 @@ def block_keys(
         # An estimated age may be a year off: the names as read also meet the years beside it.
         name_years = possible_years if full_name in read_names else years
         specific.extend(("names+year", f"{full_name}|{year}") for year in name_years)
+        if full_name in read_names:
+            searched_only.extend(("names+year", f"{full_name}|{year}") for year in near_years)
         specific.extend(("names+father", f"{full_name}|{father_skeleton}") for father_skeleton in father_skeletons)
     # A nickname or short form beside the family name; a name from other_names also beside
     # the given name, as a former family name stands (not a short form: all Svetlanas with
@@ -229,7 +238,8 @@ def block_keys(
 
     keys = [keyer(purpose, value) for purpose, value in specific]
 
-    def with_broad(broad: list[tuple[str, str]]) -> tuple[str, ...]:
-        return tuple(dict.fromkeys(keys + [BROAD_PREFIX + keyer(purpose, value) for purpose, value in broad]))
+    def with_broad(own: list[tuple[str, str]], broad: list[tuple[str, str]]) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(keys + [keyer(purpose, value) for purpose, value in own]
+                                   + [BROAD_PREFIX + keyer(purpose, value) for purpose, value in broad]))
 
-    return BlockKeys(with_broad(joined_broad), with_broad(searched_broad))
+    return BlockKeys(with_broad([], joined_broad), with_broad(searched_only, searched_broad))

@@ -539,8 +539,7 @@ class Encoder:
             return {}
         tokens: dict[str, Any] = {
             "birth_years": frozenset(self.token("birth-year", str(year)) for year in birth.possible_years),
-            "near_birth_years": frozenset(self.token("birth-year", str(year)) for year in birth.near_years
-                                          if year not in birth.possible_years),
+            "near_birth_years": frozenset(self.token("birth-year", str(year)) for year in birth.near_years),
         }
         if birth.is_full:
             year, month, day = birth.first_year, birth.month, birth.day

@@ -488,10 +488,11 @@ class BirthDate:
         return range(self.first_year - spread, self.last_year + spread + 1)
 
     @property
-    def near_years(self) -> range:
-        """The possible years and ``NEAR_YEARS`` more either side: a year written a year
-        off (a clerk's slip, a year worked out from an age), an age guessed two off."""
-        return range(self.possible_years.start - NEAR_YEARS, self.possible_years.stop + NEAR_YEARS)
+    def near_years(self) -> tuple[int, ...]:
+        """The ``NEAR_YEARS`` years either side of the possible years: a year written a
+        year off (a clerk's slip, a year worked out from an age), an age guessed two off."""
+        possible = self.possible_years
+        return (*range(possible.start - NEAR_YEARS, possible.start), *range(possible.stop, possible.stop + NEAR_YEARS))
 
     def months(self) -> list[tuple[int, int]]:
         """Every (year, month) between ``earliest`` and ``latest``: at most thirteen."""

@@ -24,7 +24,8 @@ The probabilities are set from what is known about the data, not fitted to a sam
   the same person), a year range that allows an estimated age to be a year off
   (``YEAR_RANGE``) about 21 %, years a year beyond that (``NEAR``: a year written a
   year off, an age guessed two off, which one person's records show one time in
-  twenty) about 25 %, a full date of birth about once in 5,000. Victims come
+  twenty) about 8 %, the twelve months either side, a full date of birth about once
+  in 5,000. Victims come
   from a few municipalities, so a place of birth is shared by chance 4 % of the time.
   Given names mostly tell the sex already; most victims in a national database are its
   citizens.
@@ -180,7 +181,7 @@ DEFAULT_PROBABILITIES: Mapping[str, Mapping[Level, tuple[float, float]]] = {
         Level.YEAR: (0.92, 0.04),
         Level.AGE: (0.70, 0.045),
         Level.YEAR_RANGE: (0.60, 0.21),
-        Level.NEAR: (0.05, 0.25),
+        Level.NEAR: (0.05, 0.08),
         Level.DISAGREE: (0.01, 0.50),
     },
     # Two full dates that differ in year and in month or day are rarely one person's: a
