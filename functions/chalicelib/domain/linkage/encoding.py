@@ -197,6 +197,7 @@ class RecordEncoding:
     _LATER_WORD_SETS = ("father_in_name",)
     # Stored after "without_father", for the same reason.
     _LATEST_TOKEN_SETS = ("near_birth_years",)
+    _ALL_TOKEN_SETS = _TOKEN_SETS + _WORD_SETS + _LATER_WORD_SETS + _LATEST_TOKEN_SETS
 
     @property
     def birth_year_stated(self) -> bool:
@@ -235,7 +236,7 @@ class RecordEncoding:
             token = getattr(self, name)
             if token is not None:
                 stored[name] = token
-        for name in self._TOKEN_SETS + self._WORD_SETS + self._LATER_WORD_SETS + self._LATEST_TOKEN_SETS:
+        for name in self._ALL_TOKEN_SETS:
             if getattr(self, name):
                 stored[name] = b"".join(sorted(getattr(self, name)))
         if self.aliases:
@@ -259,7 +260,7 @@ class RecordEncoding:
         for name in cls._TOKENS:
             if name in stored:
                 values[name] = bytes(stored[name])
-        for name in cls._TOKEN_SETS + cls._WORD_SETS + cls._LATER_WORD_SETS + cls._LATEST_TOKEN_SETS:
+        for name in cls._ALL_TOKEN_SETS:
             tokens, size = bytes(stored.get(name, b"")), cls._token_size(name)
             values[name] = frozenset(tokens[i : i + size] for i in range(0, len(tokens), size))
         values["aliases"] = tuple(BloomFilter.from_bytes(bytes(a)) for a in stored.get("aliases", ()))
