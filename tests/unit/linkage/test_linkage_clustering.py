@@ -185,6 +185,18 @@ def test_a_sparse_record_matching_two_namesakes_does_not_make_them_one_person(li
     assert linker.store.person_of("kp-1") != linker.store.person_of("csw-2")
 
 
+def test_a_sparse_record_matching_two_sisters_born_a_year_apart_does_not_make_them_one_person(linker):
+    gashi = {"family_name": "Gashi", "father_name": "Bujar"}
+    fatime = link(linker, "kp-1", {**gashi, "given_name": "Fatime", "date_of_birth": "1998-12-19",
+                                   "place_of_birth": "Skenderaj"})
+    fatmire = link(linker, "csw-2", {**gashi, "given_name": "Fatmire", "birth_year": 1997, "place_of_birth": "Pejë"})
+    assert fatmire.person_id != fatime.person_id
+
+    sparse = link(linker, "ngo-3", {**gashi, "given_name": "Fatmie"})
+    assert sparse.person_id in (fatime.person_id, fatmire.person_id)
+    assert linker.store.person_of("kp-1") != linker.store.person_of("csw-2")
+
+
 def test_a_sparse_record_of_a_name_that_namesakes_share_goes_to_a_reviewer(linker):
     link(linker, "kp-1", {**NAMES, "father_name": "Ilir", "date_of_birth": "2007-04-12"})
     link(linker, "csw-2", {**NAMES, "father_name": "Bekim", "date_of_birth": "2007-09-30"})

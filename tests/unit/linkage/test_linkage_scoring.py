@@ -257,6 +257,16 @@ def test_a_birth_year_written_a_year_off_weighs_a_little_against_and_keeps_no_on
     assert FellegiSunter().contradicts(compare(ARBER, {**names_alone, "birth_year": 2005}), Thresholds())
 
 
+def test_sisters_named_alike_born_a_year_apart_contradict():
+    fatime = {"given_name": "Fatime", "family_name": "Gashi", "father_name": "Bujar", "date_of_birth": "1998-12-19"}
+    fatmire = {"given_name": "Fatmire", "family_name": "Gashi", "father_name": "Bujar", "birth_year": 1997}
+    comparison = compare(fatime, fatmire)
+    assert comparison.level("given_name") is not Level.ALIAS
+    assert comparison.level("birth_date") is Level.NEAR
+    assert FellegiSunter().contradicts(comparison, Thresholds())
+    assert not FellegiSunter().contradicts(compare(fatime, {**fatmire, "given_name": "Fatime"}), Thresholds())
+
+
 def test_the_first_of_january_written_for_an_unknown_day_agrees_with_any_date_of_that_year():
     placeholder = {**ARBER, "date_of_birth": "2007-01-01"}
     comparison = compare(ARBER, placeholder)

@@ -298,7 +298,7 @@ def _keys_of(*names: str) -> tuple[str, ...]:
 _HYPOCORISMS: tuple[tuple[str, tuple[str, ...]], ...] = (
     # Albanian
     ("Arbër", ("Beri", "Bebi")), ("Valbona", ("Bona",)), ("Mimoza", ("Moza",)), ("Fatime", ("Fata",)),
-    ("Fatmire", ("Mira", "Fatime")), ("Shpresa", ("Presa",)), ("Bekim", ("Beki",)),
+    ("Fatmire", ("Mira",)), ("Shpresa", ("Presa",)), ("Bekim", ("Beki",)),
     ("Mërgim", ("Gimi",)), ("Drita", ("Dita",)), ("Afërdita", ("Dita", "Ditë")),
     ("Kaltrina", ("Kaltra", "Tina", "Trina")), ("Gentiana", ("Geni",)), ("Arben", ("Beni",)),
     ("Lindita", ("Dita", "Linda")), ("Mirlinda", ("Linda",)), ("Arlinda", ("Linda",)),

@@ -101,10 +101,12 @@ mark, let a pair link automatically only through the whole date of birth or a do
 
 A pair *contradicts* when it would not link on its own (below ``auto_link``) and a field
 that one person keeps for life — given name, date of birth, father's name, sex —
-disagrees on both sides (birth years a year apart, ``NEAR``, do not disagree). The
-linker never lets automatic links join two groups of records between which such a pair
-lies: a sparse record (names and birth year) that matches two namesakes must not make
-them one person.
+disagrees on both sides. Birth years a year apart (``NEAR``) do not disagree, unless the
+given names are not the same either: Fatime and Fatmire Gashi, daughters of Bujar, born
+a year apart, are sisters more often than one woman whose name and year were both
+written wrong. The linker never lets automatic links join two groups of records between
+which such a pair lies: a sparse record (names and birth year) that matches two
+namesakes must not make them one person.
 
 ``complete`` weighs a record against a whole person: each field but the names is taken
 at its strongest among the person's records, so that one record's father and another's
@@ -719,10 +721,12 @@ class FellegiSunter:
 
     @staticmethod
     def contradicts(comparison: Comparison, thresholds: Thresholds) -> bool:
-        """Would not link, and a field one person keeps for life disagrees (module docstring)."""
-        return comparison.score < thresholds.auto_link and any(
-            comparison.level(field) is Level.DISAGREE for field in _LIFELONG_FIELDS
-        )
+        """Would not link, and a field one person keeps for life disagrees, or given names
+        that are not the same are born a year apart (module docstring)."""
+        if comparison.score >= thresholds.auto_link:
+            return False
+        siblings = comparison.given_names_differ and comparison.level("birth_date") is Level.NEAR
+        return siblings or any(comparison.level(field) is Level.DISAGREE for field in _LIFELONG_FIELDS)
 
     @staticmethod
     def classify(comparison: Comparison, thresholds: Thresholds) -> Decision:
