@@ -207,11 +207,11 @@ def block_keys(
             joined_broad.append(names_without_year)
             searched_broad.extend((names_only, names_without_year))
     for full_name in sorted(typo_tolerant.union(read_names)):
-        # An estimated age may be a year off: the names as read also meet the years beside it.
-        name_years = possible_years if full_name in read_names else years
-        specific.extend(("names+year", f"{full_name}|{year}") for year in name_years)
-        if full_name in read_names:
-            searched_only.extend(("names+year", f"{full_name}|{year}") for year in near_years)
+        # An estimated age may be a year off: the names as read also meet the years beside
+        # it, and search those a year beyond (a year written a year off).
+        as_read = full_name in read_names
+        specific.extend(("names+year", f"{full_name}|{year}") for year in (possible_years if as_read else years))
+        searched_only.extend(("names+year", f"{full_name}|{year}") for year in (near_years if as_read else ()))
         specific.extend(("names+father", f"{full_name}|{father_skeleton}") for father_skeleton in father_skeletons)
     # A nickname or short form beside the family name; a name from other_names also beside
     # the given name, as a former family name stands (not a short form: all Svetlanas with

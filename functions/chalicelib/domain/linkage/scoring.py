@@ -24,11 +24,10 @@ The probabilities are set from what is known about the data, not fitted to a sam
   the same person), a year range that allows an estimated age to be a year off
   (``YEAR_RANGE``) about 21 %, years a year beyond that (``NEAR``: a year written a
   year off, an age guessed two off, which one person's records show one time in
-  twenty) about 8 %, the twelve months either side, a full date of birth about once
-  in 5,000. Victims come
-  from a few municipalities, so a place of birth is shared by chance 4 % of the time.
-  Given names mostly tell the sex already; most victims in a national database are its
-  citizens.
+  twenty) about 8 % (the twelve months either side, each as likely as ``YEAR``), a full
+  date of birth about once in 5,000. Victims come from a few municipalities, so a place
+  of birth is shared by chance 4 % of the time. Given names mostly tell the sex
+  already; most victims in a national database are its citizens.
 
 Those u are defaults: with ``NameFrequencies`` (counts the store keeps), a given or
 family name agreeing is weighed by how common that name is in the database, and both
