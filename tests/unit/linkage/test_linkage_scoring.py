@@ -51,6 +51,17 @@ def test_nickname_in_other_names_counts_as_an_alias():
     assert comparison.level("given_name") is Level.ALIAS
 
 
+def test_a_nickname_with_a_rare_family_name_and_the_birth_year_links_as_most_short_forms_are_nobodys_name():
+    encoder, model = Encoder(KEY), FellegiSunter()
+    arber = encoder.encode({"given_name": "Arbër", "family_name": "Krasniqi", "birth_year": 2007,
+                            "other_names": ["Beri"]}, {}).encoding
+    beri = encoder.encode({"given_name": "Beri", "family_name": "Krasniqi", "birth_year": 2007}, {}).encoding
+    rare = NameFrequencies(10000, dict.fromkeys(arber.name_spellings | beri.name_spellings, 1))
+    comparison = model.compare(arber, beri, rare)
+    assert comparison.level("given_name") is Level.ALIAS
+    assert model.classify(comparison, Thresholds()) is Decision.LINK
+
+
 def test_a_short_form_of_the_given_name_links_when_the_rest_of_the_identity_agrees():
     jovanovic = {"family_name": "Jovanović", "father_name": "Milan", "date_of_birth": "1994-06-02",
                  "place_of_birth": "Niš"}

@@ -18,7 +18,9 @@ The probabilities are set from what is known about the data, not fitted to a sam
   family names (Krasniqi, Gashi, Popescu, Jovanović…) each cover 1–4 % of people, so
   u(exact) is about 1 % for a given name and 0.8 % for a family name; the region's names
   are rarely a typo apart (Driton / Dritan), so u of a close name or one a letter off is
-  0.15–0.2 %. Victims are mostly 12–35 years old: two records placing the birth within
+  0.15–0.2 %; most short forms (Beri, Ceca, Gigi) are nobody's given name, so a given
+  name that is the other's short form or among its ``other_names`` agrees by chance
+  about 0.1 % of the time. Victims are mostly 12–35 years old: two records placing the birth within
   the same twelve months agree by chance about 4 % of the time (``YEAR``; ``AGE`` when
   one of them gave only an age, which is often estimated and so agrees less often for
   the same person), a year range that allows an estimated age to be a year off
@@ -155,7 +157,7 @@ DEFAULT_PROBABILITIES: Mapping[str, Mapping[Level, tuple[float, float]]] = {
         Level.CLOSE: (0.07, 0.002),
         Level.ONE_LETTER: (0.04, 0.0015),
         Level.CONTAINED: (0.02, 0.001),
-        Level.ALIAS: (0.02, 0.003),
+        Level.ALIAS: (0.02, 0.001),
         Level.PARTIAL: (0.01, 0.01),
         Level.DISAGREE: (0.02, 0.9705),
     },
