@@ -237,9 +237,9 @@ def block_keys(
     specific.extend(("document", number) for number in document_numbers)
 
     keys = [keyer(purpose, value) for purpose, value in specific]
+    near_keys = [keyer(purpose, value) for purpose, value in searched_only]
 
-    def with_broad(own: list[tuple[str, str]], broad: list[tuple[str, str]]) -> tuple[str, ...]:
-        return tuple(dict.fromkeys(keys + [keyer(purpose, value) for purpose, value in own]
-                                   + [BROAD_PREFIX + keyer(purpose, value) for purpose, value in broad]))
+    def with_broad(specific_keys: list[str], broad: list[tuple[str, str]]) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(specific_keys + [BROAD_PREFIX + keyer(purpose, value) for purpose, value in broad]))
 
-    return BlockKeys(with_broad([], joined_broad), with_broad(searched_only, searched_broad))
+    return BlockKeys(with_broad(keys, joined_broad), with_broad(keys + near_keys, searched_broad))

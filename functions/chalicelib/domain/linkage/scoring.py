@@ -20,10 +20,10 @@ The probabilities are set from what is known about the data, not fitted to a sam
   are rarely a typo apart (Driton / Dritan), so u of a close name or one a letter off is
   0.15–0.2 %; most short forms (Beri, Ceca, Gigi) are nobody's given name, so a given
   name that is the other's short form or among its ``other_names`` agrees by chance
-  about 0.1 % of the time. Victims are mostly 12–35 years old: two records placing the birth within
-  the same twelve months agree by chance about 4 % of the time (``YEAR``; ``AGE`` when
-  one of them gave only an age, which is often estimated and so agrees less often for
-  the same person), a year range that allows an estimated age to be a year off
+  about 0.1 % of the time. Victims are mostly 12–35 years old: two records placing the
+  birth within the same twelve months agree by chance about 4 % of the time (``YEAR``;
+  ``AGE`` when one of them gave only an age, which is often estimated and so agrees less
+  often for the same person), a year range that allows an estimated age to be a year off
   (``YEAR_RANGE``) about 21 %, years a year beyond that (``NEAR``: a year written a
   year off, an age guessed two off, which one person's records show one time in
   twenty) about 8 % (the twelve months either side, each as likely as ``YEAR``), a full
