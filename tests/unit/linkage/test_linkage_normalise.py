@@ -18,6 +18,7 @@ from chalicelib.domain.linkage.normalise import (
     one_letter_neighbours,
     place_key,
     sex,
+    written_neighbours,
 )
 
 
@@ -241,6 +242,18 @@ def test_one_letter_neighbours_read_doubled_letters_once_and_keep_short_names_wh
     assert one_letter_neighbours("ana") == {"ana"}
     assert not one_letter_neighbours("ana") & one_letter_neighbours("ina")
     assert one_letter_neighbours("") == set()
+
+
+@pytest.mark.parametrize("typo, name", [("Neand", "Nenad"), ("SEAND", "Senad"), ("Geaim", "Gëzim")])
+def test_a_typo_that_the_spelling_classes_make_two_differences_is_one_letter_off_as_written(typo, name):
+    assert not one_letter_neighbours(name_readings(typo)[0]) & one_letter_neighbours(name_readings(name)[0])
+    assert written_neighbours(typo) & written_neighbours(name)
+
+
+def test_written_neighbours_read_doubled_letters_once_and_keep_short_names_whole():
+    assert written_neighbours("Marrina") == written_neighbours("Marina")
+    assert written_neighbours("Hana") == written_neighbours("Anna") == set()
+    assert written_neighbours(None) == set()
 
 
 def test_an_age_at_identification_bounds_the_birth_to_the_year_before_it():

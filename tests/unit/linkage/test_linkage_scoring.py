@@ -359,6 +359,16 @@ def test_a_letter_wrong_missing_added_or_swapped_in_a_short_name_is_one_letter_o
     assert compare({"given_name": "Ana"}, {"given_name": "Ina"}).level("given_name") is not Level.ONE_LETTER
 
 
+@pytest.mark.parametrize("typo, name", [("NEAND", "Nenad"), ("Geaim", "Gëzim"), ("Snlvije", "Selvija")])
+def test_a_letter_wrong_as_written_or_in_another_reading_is_one_letter_off(typo, name):
+    """Neand reads "niand" against "nenad", but as written it is Nenad with two letters
+    swapped; Snlvije, read with its other ending (-ija), is Selvija with a letter wrong."""
+    record = {"given_name": name, "family_name": "Milošević", "father_name": "Dušan", "date_of_birth": "1977-01-22"}
+    comparison = compare(record, {**record, "given_name": typo})
+    assert comparison.level("given_name") is Level.ONE_LETTER
+    assert decide(comparison) is Decision.LINK
+
+
 def test_a_name_written_without_the_regions_letters_is_the_same_name():
     same_names = (("Sârbu", "Sarbu"), ("Сырбу", "Sarbu"), ("Цуркану", "Turcanu"), ("Đokić", "Dokic"))
     for written, plain in same_names:

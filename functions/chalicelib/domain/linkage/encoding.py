@@ -14,12 +14,12 @@ useless for a dictionary attack ("hash every name in the phone book") without th
   citizenship). 96 bits make a chance collision between two values negligible at any
   realistic database size.
 * **Spelling tokens**: 64-bit keyed BLAKE2b of a name's spelling key, of its other
-  readings (normalise.name_readings) and of every spelling one letter shorter. Two
-  names one letter apart share one of the shorter spellings; the store counts records
-  per spelling (term frequencies, scoring.NameFrequencies). A given or family name of
-  several words (Ana-Maria, a whole name written into one field) also has the spelling
-  token of each word; a whole name written into one field, the other left empty, is
-  also encoded as the given and family names it splits into (``splits``,
+  readings (normalise.name_readings) and of every spelling one letter shorter, as read
+  and as written. Two names one letter apart share one of the shorter spellings; the
+  store counts records per spelling (term frequencies, scoring.NameFrequencies). A given
+  or family name of several words (Ana-Maria, a whole name written into one field) also
+  has the spelling token of each word; a whole name written into one field, the other
+  left empty, is also encoded as the given and family names it splits into (``splits``,
   blocking.name_pairs), so that it compares with names written apart. Names of more
   words than a given and a family name, with no father's name apart, also have the
   spelling tokens of each word read as a father's name (``father_in_name``), and are
@@ -419,9 +419,9 @@ class Encoder:
             aliases=tuple(b for b in (self.bloom((alias,)) for alias in aliases) if b),
             place=self.bloom(place.split()),
             place_neighbours=frozenset().union(*map(self._neighbours, {place, written_place})),
-            **self._spelling_tokens("given", readings["given"]),
-            **self._spelling_tokens("family", readings["family"]),
-            **self._spelling_tokens("father", readings["father"]),
+            **self._spelling_tokens("given", readings["given"], identity.get("given_name")),
+            **self._spelling_tokens("family", readings["family"], identity.get("family_name")),
+            **self._spelling_tokens("father", readings["father"], identity.get("father_name")),
             documents=tuple(
                 Document(self.token("document-kind", kind), self.token("document-number", number))
                 for kind, number in documents
@@ -511,21 +511,24 @@ class Encoder:
         """Keyed BLAKE2b: a name yields dozens of these, and it is three times HMAC's speed."""
         return hashlib.blake2b(spelling.encode(), key=self._spelling_key, digest_size=SPELLING_TOKEN_BYTES).digest()
 
-    def _spelling_tokens(self, name: str, readings: tuple[str, ...]) -> dict[str, Any]:
-        """The spelling of a name, its other readings (normalise.name_readings), it and
-        its spellings one letter shorter, and for a given or family name of several
-        words each word's spelling.
+    def _spelling_tokens(self, name: str, readings: tuple[str, ...], written: Any = None) -> dict[str, Any]:
+        """The spelling of a name, its other readings (normalise.name_readings), the
+        spellings one letter shorter of each reading and of the name as ``written``, and
+        for a given or family name of several words each word's spelling.
 
         Two names one letter apart (a letter wrong, missing, added or two swapped) share
-        a spelling one letter shorter, or one is the other one letter shorter.
+        a spelling one letter shorter, or one is the other one letter shorter: as read
+        (Svnetlana / Svetlana; Snlvije, read with its other ending, / Selvija), or as
+        written (normalise.written_neighbours: Neand / Nenad).
         """
         if not readings:
             return {}
         spelling, *others = readings
+        neighbours = set().union(*map(normalise.one_letter_neighbours, readings), normalise.written_neighbours(written))
         tokens = {
             f"{name}_spelling": self._spelling(spelling),
             f"{name}_readings": frozenset(map(self._spelling, others)),
-            f"{name}_neighbours": self._neighbours(spelling),
+            f"{name}_neighbours": frozenset(map(self._spelling, neighbours)),
         }
         words = spelling.split()
         if len(words) > 1 and f"{name}_words" in RecordEncoding._WORD_SETS:

@@ -41,8 +41,8 @@ that lack them. Three layers, each built on the previous one:
 
 Some letters fold two ways, depending on keyboard and alphabet (Sârbu / Sarbu, Țurcanu /
 Цуркану), and some endings depend on the language (Hajrije / Hajrija): ``name_readings``
-gives a name's spelling key and its other readings, and
-``one_letter_neighbours`` the spellings that let a typo be recognised as one.
+gives a name's spelling key and its other readings, and ``one_letter_neighbours`` and
+``written_neighbours`` the spellings that let a typo be recognised as one.
 """
 
 from __future__ import annotations
@@ -289,6 +289,23 @@ def one_letter_neighbours(spelling: str) -> set[str]:
         after = index + 2 if 0 < index < len(spelling) - 1 and spelling[index - 1] == spelling[index + 1] else index + 1
         neighbours.add(spelling[:index] + spelling[after:])
     return neighbours
+
+
+def written_neighbours(text: Any) -> set[str]:
+    """The spelling keys of a name as written with one of its letters left out.
+
+    A typo is made on the letters as written, and the spelling classes can turn it into
+    two differences: Neand for Nenad reads "niand" (ea as Romanian reads it) against
+    "nenad", and Geaim for Gëzim "giaim" against "gezim"; as written, each pair shares a
+    spelling one letter shorter (nead, geim). Doubled letters are read once first, and
+    names whose spelling key is short are kept whole, as ``one_letter_neighbours`` keeps
+    them: Anna and Nina are two names.
+    """
+    if not isinstance(text, str) or len("".join(name_keys(text))) < MIN_LETTERS_ONE_APART:
+        return set()
+    shortened = one_letter_neighbours(read_once(fold(text)))
+    spellings = (" ".join(filter(None, map(spelling_key, written.split()))) for written in shortened)
+    return {spelling for spelling in spellings if spelling}
 
 
 def _keys_of(*names: str) -> tuple[str, ...]:
