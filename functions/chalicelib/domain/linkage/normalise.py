@@ -301,10 +301,12 @@ def written_neighbours(text: Any) -> set[str]:
     names whose spelling key is short are kept whole, as ``one_letter_neighbours`` keeps
     them: Anna and Nina are two names.
     """
-    if not isinstance(text, str) or len("".join(name_keys(text))) < MIN_LETTERS_ONE_APART:
+    if not isinstance(text, str):
         return set()
-    shortened = one_letter_neighbours(read_once(fold(text)))
-    spellings = (" ".join(filter(None, map(spelling_key, written.split()))) for written in shortened)
+    written = read_once(fold(text))
+    if len("".join(map(spelling_key, written.split()))) < MIN_LETTERS_ONE_APART:
+        return set()
+    spellings = (" ".join(filter(None, map(spelling_key, shorter.split()))) for shorter in one_letter_neighbours(written))
     return {spelling for spelling in spellings if spelling}
 
 
