@@ -47,10 +47,10 @@ Names are compared by the Dice coefficient of their Bloom filters (``EXACT``,
 ``CLOSE``), then by their other readings (normalise.name_readings: ``EXACT``), by their
 words (``CONTAINED``: every word of one is a word of the other, a double name written
 whole and in part, Ana-Maria / Ana, Popescu-Ionescu / Popescu), then by their spellings
-one letter shorter, in any reading or as written (``ONE_LETTER``: a letter wrong, missing,
-added or two swapped, which costs short names much of their Dice). Given and family names are compared straight
-and, when neither agrees so, crossed (given against family); the better reading counts,
-and the result says which was used. A whole name written into one field, the other left
+one letter shorter, in any reading or as written (``ONE_LETTER``: a letter wrong,
+missing, added or two swapped, which costs short names much of their Dice). Given and
+family names are compared straight and, when neither agrees so, crossed (given against
+family); the better reading counts, and the result says which was used. A whole name written into one field, the other left
 empty, is also read as the given and family names it splits into
 (``RecordEncoding.splits``), and the best reading counts: "Berisha Arta" in the given
 name compares as Berisha and Arta written apart. A record that gives no father's name apart
