@@ -12,7 +12,8 @@ nickname in ``other_names`` or instead of the given name, a family name changed 
 marriage (the other one now and then in ``other_names``), a
 Romanian double given name (Ana-Maria) written whole or as its first name only, the
 whole name written into one field, the father's name written after the given name
-(Arta Ilir Berisha, Jelena (Petar) Jovanović, Мария Петровна) instead of apart, a
+(Arta Ilir Berisha, Jelena (Petar) Jovanović, Мария Петровна) instead of apart, or
+only its initial, apart or after the given name (P., Jelena P. Jovanović, Ion V. Popescu), a
 Moldovan name as a Russian passport writes it in Latin letters (Tsurkanu).
 Hard negatives are made on purpose: siblings (same family name, father and village),
 twins, and namesakes (same given and family name, different person).
@@ -121,6 +122,7 @@ FORMER_FAMILY_NAME_SHARE = 0.3
 PATRONYMIC_SHARE = 0.3
 PASSPORT_LATIN_SHARE = 0.08
 FATHER_IN_NAME_SHARE = 0.1
+FATHER_INITIAL_SHARE = 0.1
 UNKNOWN_DAY_SHARE = 0.04
 YEAR_OFF_SHARE = 0.05
 INSTITUTIONS = ["police", "border_police", "prosecution", "social_welfare", "shelter_ngo", "ngo"]
@@ -225,6 +227,16 @@ def serbian_ending(name: str) -> str:
     if len(name) >= 5 and name[-1] in "eëEË":
         return name[:-1] + ("A" if name[-1].isupper() else "a")
     return name
+
+
+# Letters Serbian Latin and Albanian write with two: an initial keeps both (Lj., Sh.).
+_TWO_LETTER_INITIALS = ("dž", "lj", "nj", "dh", "gj", "ll", "rr", "sh", "th", "xh", "zh")
+
+
+def initial(name: str) -> str:
+    """A name abbreviated to its first letter, or two when they write one letter, and a stop."""
+    letters = 2 if name[:2].lower() in _TWO_LETTER_INITIALS else 1
+    return name[:letters] + "."
 
 
 def typo(text: str, rng: random.Random) -> str:
@@ -362,10 +374,12 @@ class SyntheticPopulation:
         return f"{person.given}{rng.choice('- ')}{person.second_given}"
 
     def _father_name(self, person: Person, style: str, upper: bool) -> str:
-        """Now and then, in a Russian-language record, the patronymic (Ивановна)."""
+        """Now and then, in a Russian-language record, the patronymic (Ивановна); now and
+        then only the initial."""
         if style == "cyrillic" and person.father in RUSSIAN_FORMS and self.rng.random() < PATRONYMIC_SHARE:
             return self._patronymic(person, upper)
-        return self._write_name(person.father, person.group, style, upper)
+        father = self._write_name(person.father, person.group, style, upper)
+        return initial(father) if self.rng.random() < FATHER_INITIAL_SHARE else father
 
     @staticmethod
     def _patronymic(person: Person, upper: bool) -> str:
@@ -375,11 +389,14 @@ class SyntheticPopulation:
     def _father_within_name(self, person: Person, style: str, upper: bool) -> str | None:
         """The father's name as a full name in the person's language carries it after the
         given name: Arta Ilir Berisha, Jelena (Petar) Jovanović, a Russian-language
-        record's Мария Петровна. A Romanian full name carries none."""
-        if person.group == "romanian":
-            russian = style == "cyrillic" and person.father in RUSSIAN_FORMS
-            return self._patronymic(person, upper) if russian else None
+        record's Мария Петровна; now and then, and in a Romanian full name always, only its
+        initial (Jelena P. Jovanović, Ion V. Popescu)."""
+        russian = style == "cyrillic" and person.father in RUSSIAN_FORMS
+        if person.group == "romanian" and russian:
+            return self._patronymic(person, upper)
         father = self._write_name(person.father, person.group, style, upper)
+        if person.group == "romanian" or self.rng.random() < FATHER_INITIAL_SHARE:
+            father = initial(father)
         return f"({father})" if person.group == "serbian" and self.rng.random() < 0.5 else father
 
     def record(self, person: Person, number: int) -> dict:

@@ -15,6 +15,7 @@ from ivdb.evaluation.synthetic import (
     RUSSIAN_FORMS,
     SERBIAN,
     generate,
+    initial,
     passport_latin,
     russian_patronymic,
     serbian_ending,
@@ -181,6 +182,13 @@ def test_a_record_may_write_the_fathers_name_after_the_given_name_as_a_full_name
                    if "father_name" not in r["identity"]]
     assert any("(" in name for name in given_names)
     assert any(name.endswith(("овна", "евна", "ович", "евич")) for name in given_names)
+
+
+def test_a_record_may_give_the_fathers_name_as_its_initial_apart_or_after_the_given_name():
+    identities = [r["identity"] for r in generate(3000, seed=5)]
+    assert any(str(identity.get("father_name", "")).endswith(".") for identity in identities)
+    assert any(str(identity.get("given_name", "")).endswith(".") for identity in identities)
+    assert [initial(name) for name in ("Petar", "Ljubomir", "Shaban", "Ђорђе")] == ["P.", "Lj.", "Sh.", "Ђ."]
 
 
 def test_a_record_of_a_woman_known_by_two_family_names_may_give_the_other_one_in_other_names():

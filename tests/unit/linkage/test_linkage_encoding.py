@@ -118,6 +118,25 @@ def test_only_names_of_more_words_than_a_given_and_a_family_name_without_a_fathe
     assert not with_father.father_in_name and not with_father.without_father
 
 
+def test_a_name_written_as_its_initial_is_kept_as_its_initial_alone_and_round_trips():
+    encoding = Encoder(KEY).encode({"given_name": "J.", "family_name": "Jovanović", "father_name": "P."}, {}).encoding
+    assert encoding.given is None and encoding.given_spelling is None and len(encoding.given_initials) == 1
+    assert encoding.father is None and len(encoding.father_initials) == 1
+    assert encoding.family_initials == () and encoding.family_spelling
+    assert RecordEncoding.from_bytes(encoding.to_bytes()) == encoding
+
+
+def test_an_initial_after_the_given_name_is_the_fathers_unless_a_father_is_given_apart():
+    encoder = Encoder(KEY)
+    after_given = encoder.encode({"given_name": "Jelena P.", "family_name": "Jovanović"}, {}).encoding
+    assert after_given.given == encoder.encode({"given_name": "Jelena"}, {}).encoding.given
+    assert after_given.father_initials and not after_given.father_in_name
+
+    father_apart = encoder.encode({"given_name": "Jelena P.", "family_name": "Jovanović", "father_name": "Petar"},
+                                  {}).encoding
+    assert not father_apart.father_initials and father_apart.father_spelling
+
+
 def test_an_encoding_stored_before_words_and_splits_were_added_still_reads():
     version, sex, document = b"\x00\x02", b"s" * 12, b"k" * 12 + b"n" * 12
     stored_then = (bytes([0, 0, 4]) + bytes(2) + version + bytes([11, 0, 12]) + sex

@@ -10,6 +10,7 @@ from chalicelib.domain.linkage.normalise import (
     document_number,
     father_name_readings,
     fold,
+    initial_letters,
     known_variants,
     name_keys,
     name_readings,
@@ -18,6 +19,7 @@ from chalicelib.domain.linkage.normalise import (
     one_letter_neighbours,
     place_key,
     sex,
+    without_initials,
     written_neighbours,
 )
 
@@ -278,3 +280,36 @@ def test_sex_and_citizenship_keep_only_values_a_match_can_rest_on():
     assert (sex("female"), sex("male"), sex("unknown"), sex(None)) == ("female", "male", None, None)
     assert countries(["xk", "AL", "XK", "Kosovo", 7]) == ("XK", "AL")
     assert countries(None) == ()
+
+
+@pytest.mark.parametrize(
+    "written, name, initials",
+    [
+        ("Jelena P.", "Jelena", ("P",)),
+        ("Ion V. Popescu", "Ion Popescu", ("V",)),
+        ("Мария П.", "Мария", ("П",)),
+        ("Jelena (P.)", "Jelena", ("P",)),
+        ("J.", "", ("J",)),
+        ("J. P.", "", ("J", "P")),
+        ("Sh.", "", ("Sh",)),
+        ("Dž.", "", ("Dž",)),
+    ],
+)
+def test_a_names_initials_come_apart_from_its_words(written, name, initials):
+    assert without_initials(written) == (name, initials)
+
+
+def test_a_name_without_initials_comes_back_as_written():
+    assert without_initials("Ana-Maria") == ("Ana-Maria", ())
+    assert without_initials("Sha") == ("Sha", ())
+    assert without_initials("O'Brien") == ("O'Brien", ())
+    assert without_initials(None) == (None, ())
+
+
+@pytest.mark.parametrize(
+    "initial, letters",
+    [("P", ("p",)), ("Č", ("k",)), ("C", ("k",)), ("J", ("i",)), ("Sh", ("s",)), ("Ђ", ("g", "d")),
+     ("D", ("d", "g")), ("X", ("k", "g")), ("E", ("e", "i")), ("H", ())],
+)
+def test_an_initial_stands_for_the_first_letters_of_the_spellings_it_may_abbreviate(initial, letters):
+    assert initial_letters(initial) == letters

@@ -107,6 +107,44 @@ def test_a_given_name_written_with_the_fathers_name_after_it_compares_without_it
     assert decide(misspelt) is Decision.LINK
 
 
+JOVANOVIC = {"given_name": "Jelena", "family_name": "Jovanović", "father_name": "Petar", "birth_year": 1998}
+
+
+def test_a_fathers_name_written_as_its_initial_agrees_with_the_name_and_links():
+    without_father = {"family_name": "Jovanović", "birth_year": 1998}
+    for initial in ({**JOVANOVIC, "father_name": "P."}, {**JOVANOVIC, "father_name": "P"},
+                    {**without_father, "given_name": "Jelena P."},
+                    {**without_father, "given_name": "Јелена П.", "family_name": "Јовановић"}):
+        comparison = compare(initial, JOVANOVIC)
+        assert comparison.level("father_name") is Level.INITIAL
+        assert not FellegiSunter.contradicts(comparison, Thresholds())
+        assert decide(comparison) is Decision.LINK
+
+
+def test_an_initial_of_another_letter_is_another_fathers_name():
+    comparison = compare({**JOVANOVIC, "father_name": "M."}, JOVANOVIC)
+    assert comparison.level("father_name") is Level.DISAGREE
+    assert FellegiSunter.contradicts(comparison, Thresholds())
+
+
+def test_an_initial_stands_for_the_letters_other_alphabets_and_keyboards_write_it_with():
+    for initial, name in (("Đ.", "Dorđe"), ("D.", "Đorđe"), ("Dž.", "Xhemajl"), ("X.", "Xhemajl"), ("C.", "Kristian"),
+                          ("Č.", "Čedomir"), ("Sh.", "Shaban"), ("J.", "Ivan"), ("E.", "Yevgeni")):
+        assert compare({**JOVANOVIC, "father_name": initial}, {**JOVANOVIC, "father_name": name}).level(
+            "father_name") is Level.INITIAL, (initial, name)
+
+
+def test_a_given_name_written_as_its_initial_is_no_contradiction_but_never_links_automatically():
+    twin = {**ARBER, "given_name": "Vjosa"}
+    for other in (ARBER, twin):
+        initial = {**other, "given_name": other["given_name"][0] + "."}
+        comparison = compare(initial, other)
+        assert comparison.level("given_name") is Level.INITIAL
+        assert not FellegiSunter.contradicts(comparison, Thresholds())
+        assert decide(comparison) is Decision.REVIEW
+    assert compare({**ARBER, "given_name": "V."}, ARBER).level("given_name") is Level.DISAGREE
+
+
 HAXHIU = {"given_name": "Rrezarta", "family_name": "Haxhiu", "date_of_birth": "2005-04-17"}
 MISSPELT_WITH_A_WORD_AFTER = {"given_name": "Rezatra Shkëlzen", "family_name": "Hadžiu", "date_of_birth": "2005-04-17"}
 

@@ -26,6 +26,11 @@ useless for a dictionary attack ("hash every name in the phone book") without th
   also encoded with the last word of a name left out (``without_father``).
   A name yields dozens of these, so the faster keyed hash; 64 bits keep a chance
   collision between two records' spellings negligible.
+* **Initials**: a name written as its initial (J., P.) has no spelling; it is kept as a
+  Bloom filter of one padded bigram ("_p") for each letter it may stand for
+  (normalise.initial_letters), whose bits the filter of every name starting so holds.
+  Initials within a name are no part of its spelling (Jelena P. is Jelena), and the one
+  after a given name is the father's when the record gives none apart.
 
 Birth years are kept only as tokens: equality and nearness are visible, the year is not. A
 year derived from an age at identification carries two tokens (the birthday may fall
@@ -117,6 +122,11 @@ class BloomFilter:
             return 0.0
         return 2 * (self._value & other._value).bit_count() / total
 
+    def within(self, other: "BloomFilter") -> bool:
+        """Every bit of this filter is set in ``other``: what it was built from, ``other``
+        most likely was built from too."""
+        return self._value & ~other._value == 0
+
     def __eq__(self, other: object) -> bool:
         return (
             isinstance(other, BloomFilter)
@@ -144,6 +154,7 @@ class Name(NamedTuple):
     readings: frozenset[bytes]
     neighbours: frozenset[bytes]
     words: frozenset[bytes]
+    initials: tuple[BloomFilter, ...]
 
 
 @dataclass(frozen=True)
@@ -179,6 +190,9 @@ class RecordEncoding:
     father_in_name: frozenset[bytes] = frozenset()
     without_father: tuple["RecordEncoding", ...] = ()
     near_birth_years: frozenset[bytes] = frozenset()
+    given_initials: tuple[BloomFilter, ...] = ()
+    family_initials: tuple[BloomFilter, ...] = ()
+    father_initials: tuple[BloomFilter, ...] = ()
     full_name_spelling: bytes | None = field(init=False, repr=False, compare=False)
     name_spellings: frozenset[bytes] = field(init=False, repr=False, compare=False)
     names: Mapping[str, "Name"] = field(init=False, repr=False, compare=False)
@@ -198,6 +212,9 @@ class RecordEncoding:
     # Stored after "without_father", for the same reason.
     _LATEST_TOKEN_SETS = ("near_birth_years",)
     _ALL_TOKEN_SETS = _TOKEN_SETS + _WORD_SETS + _LATER_WORD_SETS + _LATEST_TOKEN_SETS
+    # A name written as its initial: one filter per letter it may stand for
+    # (normalise.initial_letters). Stored last, for the same reason.
+    _INITIALS = ("given_initials", "family_initials", "father_initials")
 
     @property
     def birth_year_stated(self) -> bool:
@@ -216,7 +233,8 @@ class RecordEncoding:
         object.__setattr__(self, "name_spellings", frozenset(s for s in spellings if s is not None))
         object.__setattr__(self, "names", {
             name: Name(getattr(self, name), getattr(self, f"{name}_spelling"), getattr(self, f"{name}_readings"),
-                       getattr(self, f"{name}_neighbours"), getattr(self, f"{name}_words", frozenset()))
+                       getattr(self, f"{name}_neighbours"), getattr(self, f"{name}_words", frozenset()),
+                       getattr(self, f"{name}_initials"))
             for name in ("given", "family", "father")
         })
 
@@ -247,6 +265,9 @@ class RecordEncoding:
             stored["splits"] = [split.to_bytes() for split in self.splits]
         if self.without_father:
             stored["without_father"] = [names.to_bytes() for names in self.without_father]
+        for name in self._INITIALS:
+            if getattr(self, name):
+                stored[name] = [initial.to_bytes() for initial in getattr(self, name)]
         return stored
 
     @classmethod
@@ -270,6 +291,8 @@ class RecordEncoding:
         )
         values["splits"] = tuple(cls.from_bytes(bytes(split)) for split in stored.get("splits", ()))
         values["without_father"] = tuple(cls.from_bytes(bytes(names)) for names in stored.get("without_father", ()))
+        for name in cls._INITIALS:
+            values[name] = tuple(BloomFilter.from_bytes(bytes(initial)) for initial in stored.get(name, ()))
         return cls(**values)
 
     def to_bytes(self) -> bytes:
@@ -310,8 +333,8 @@ class RecordEncoding:
 
 _FIELD_NAMES = ("version", *RecordEncoding._BLOOMS, *RecordEncoding._TOKENS, *RecordEncoding._TOKEN_SETS,
                 "aliases", "documents", *RecordEncoding._WORD_SETS, "splits", *RecordEncoding._LATER_WORD_SETS,
-                "without_father", *RecordEncoding._LATEST_TOKEN_SETS)
-_REPEATED_FIELDS = frozenset({"aliases", "documents", "splits", "without_father"})
+                "without_father", *RecordEncoding._LATEST_TOKEN_SETS, *RecordEncoding._INITIALS)
+_REPEATED_FIELDS = frozenset({"aliases", "documents", "splits", "without_father", *RecordEncoding._INITIALS})
 _FIELD_TAGS = {name: tag for tag, name in enumerate(_FIELD_NAMES)}
 
 
@@ -395,13 +418,14 @@ class Encoder:
     def encode(self, identity: Mapping[str, Any] | None, statistical: Mapping[str, Any] | None) -> EncodedRecord:
         identity = dict(identity or {})
         statistical = dict(statistical or {})
-        readings = {"given": normalise.name_readings(identity.get("given_name")),
-                    "family": normalise.name_readings(identity.get("family_name")),
-                    "father": normalise.father_name_readings(identity.get("father_name"))}
+        written, initials = self._written_names(identity)
+        readings = {"given": normalise.name_readings(written["given"]),
+                    "family": normalise.name_readings(written["family"]),
+                    "father": normalise.father_name_readings(written["father"])}
         reading_keys = {name: _word_keys(spellings) for name, spellings in readings.items()}
         given, family, father = (keys[0] if keys else () for keys in reading_keys.values())
         names_apart = name_pairs(reading_keys["given"], reading_keys["family"]) if not (given and family) else []
-        words = {} if father else {name: normalise.name_words(identity.get(f"{name}_name")) for name in ("given", "family")}
+        words = {} if father else {name: normalise.name_words(written[name]) for name in ("given", "family")}
         father_within = self._father_within(words, reading_keys) if words else []
         other_names = self._other_name_keys(identity.get("other_names"), given)
         aliases = self._alias_keys(other_names, reading_keys["given"])
@@ -419,9 +443,10 @@ class Encoder:
             aliases=tuple(b for b in (self.bloom((alias,)) for alias in aliases) if b),
             place=self.bloom(place.split()),
             place_neighbours=frozenset().union(*map(self._neighbours, {place, written_place})),
-            **self._spelling_tokens("given", readings["given"], identity.get("given_name")),
-            **self._spelling_tokens("family", readings["family"], identity.get("family_name")),
-            **self._spelling_tokens("father", readings["father"], identity.get("father_name")),
+            **self._spelling_tokens("given", readings["given"], written["given"]),
+            **self._spelling_tokens("family", readings["family"], written["family"]),
+            **self._spelling_tokens("father", readings["father"], written["father"]),
+            **{f"{name}_initials": self._initial(initial) for name, initial in initials.items() if initial},
             documents=tuple(
                 Document(self.token("document-kind", kind), self.token("document-number", number))
                 for kind, number in documents
@@ -436,6 +461,28 @@ class Encoder:
         keys = block_keys(reading_keys["given"], reading_keys["family"], reading_keys["father"],
                           aliases, other_names, birth, [n for _, n in documents], self.block_key, father_within)
         return EncodedRecord(encoding, keys.joined, encoding.digest(), keys.searched)
+
+    @staticmethod
+    def _written_names(identity: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, str | None]]:
+        """Each name field without its initials (normalise.without_initials), and the
+        initial a name is written as: that of a field holding nothing else, and for the
+        father's name, when the record gives none apart, the given name's next initial
+        (Jelena P., J. P.)."""
+        written: dict[str, Any] = {}
+        found: dict[str, tuple[str, ...]] = {}
+        for name in ("given", "family", "father"):
+            written[name], found[name] = normalise.without_initials(identity.get(f"{name}_name"))
+        initials = {name: found[name][0] if found[name] and not written[name] else None for name in written}
+        if written["father"] is None:
+            after_given = found["given"][1:] if initials["given"] else found["given"]
+            initials["father"] = after_given[0] if after_given else None
+        return written, initials
+
+    def _initial(self, initial: str) -> tuple[BloomFilter, ...]:
+        """A filter of the padded first bigram ("_p") for each letter an initial may stand
+        for: a name starting with it sets all of that filter's bits."""
+        return tuple(BloomFilter(self.bloom_bits, self._bigram_mask(_PAD + letter))
+                     for letter in normalise.initial_letters(initial))
 
     def _names(self, given: Readings, family: Readings) -> RecordEncoding:
         """The given and family names alone, as a whole name in one field splits into."""

@@ -42,7 +42,9 @@ that lack them. Three layers, each built on the previous one:
 Some letters fold two ways, depending on keyboard and alphabet (Sârbu / Sarbu, Țurcanu /
 Цуркану), and some endings depend on the language (Hajrije / Hajrija): ``name_readings``
 gives a name's spelling key and its other readings, and ``one_letter_neighbours`` and
-``written_neighbours`` the spellings that let a typo be recognised as one.
+``written_neighbours`` the spellings that let a typo be recognised as one. A name may
+carry initials (Jelena P. Jovanović) or be one (J.): ``without_initials`` takes them
+apart, and ``initial_letters`` says which spellings an initial may abbreviate.
 """
 
 from __future__ import annotations
@@ -112,6 +114,49 @@ def name_words(text: Any) -> list[str]:
     if not isinstance(text, str):
         return []
     return _WORD.findall(unicodedata.normalize("NFC", text).translate(_INVISIBLE).translate(_JOINING_PUNCTUATION))
+
+
+_WORD_AND_STOP = re.compile(r"([^\W\d_]+)(\.?)")
+# Letters the region's alphabets write with two: Serbian Latin lj, nj, dž; Albanian dh, gj,
+# ll, nj, rr, sh, th, xh, zh. Abbreviated, such a letter ends with a full stop (Sh., Dž.).
+_TWO_LETTER_LETTERS = frozenset({"lj", "nj", "dž", "dh", "gj", "ll", "rr", "sh", "th", "xh", "zh"})
+
+
+def without_initials(text: Any) -> tuple[Any, tuple[str, ...]]:
+    """A name field without its initials, and the initials, in written order.
+
+    Serbian, Romanian and Russian write a parent's initial between the given and the
+    family name (Jelena P. Jovanović, Ion V. Popescu, Мария П. Иванова), and a clerk may
+    write a whole name as its initial (J. Jovanović). An initial is a word of one letter,
+    or a letter written with two and a full stop. It is no part of a name's spelling:
+    "Jelena P." is Jelena. A field without initials comes back as it was written.
+    """
+    if not isinstance(text, str):
+        return text, ()
+    words: list[str] = []
+    initials: list[str] = []
+    written = unicodedata.normalize("NFC", text).translate(_INVISIBLE).translate(_JOINING_PUNCTUATION)
+    for word, stop in _WORD_AND_STOP.findall(written):
+        is_initial = len(word) == 1 or bool(stop) and word.casefold() in _TWO_LETTER_LETTERS
+        (initials if is_initial else words).append(word)
+    return (" ".join(words), tuple(initials)) if initials else (text, ())
+
+
+# An initial stands for the names whose spelling key starts with its letter; a D also for
+# Dž and Đ (Džemile, Đurđa), and a Đ for the D a plain keyboard writes for it (Dorđe); an X
+# for the Albanian Xh (Xhevahire); an E for the Ye a passport writes for the Russian Е (Yelena).
+_INITIAL_ALSO = {"d": "g", "x": "g", "e": "i"}
+
+
+def initial_letters(initial: str) -> tuple[str, ...]:
+    """The first letters of the spelling keys an initial may stand for; none for an H,
+    which spelling keys leave out (Hasani / Asani)."""
+    folded = fold(initial)
+    key = spelling_key(folded)
+    if not key:
+        return ()
+    as_typed = spelling_key(folded[0])[:1] if len(initial) == 1 else ""
+    return tuple(dict.fromkeys(filter(None, (key[0], as_typed, _INITIAL_ALSO.get(folded[0])))))
 
 
 def read_once(text: str) -> str:

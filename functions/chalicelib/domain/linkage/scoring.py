@@ -64,7 +64,10 @@ names that agree only so leave the given names similar (``PARTIAL``), not disagr
 Read crossed, which pair is "the given name" depends on the direction of the
 comparison; the lower-scoring labelling is taken, so that comparing A with B and B with
 A give the same score. ``other_names`` (and known short forms of a given name) enter as
-a separate ``alias`` level.
+a separate ``alias`` level. A name written as its initial (J., a father's P.) agrees
+(``INITIAL``) with a name that starts with a letter it may stand for, and disagrees with
+any other: about one person in twelve shares an initial by chance, so an agreeing one
+weighs about three and a half bits, less between relatives.
 
 Siblings share family name, father and place but not given name and date of birth;
 namesakes share the names but not father, place or date. Both therefore score low. One
@@ -76,7 +79,10 @@ closely (or through an alias) are never linked automatically, however much else 
 ``NameFrequencies``). Two exceptions: a document number that agrees, and given names
 that are merely similar (``PARTIAL``: a typo in a short name) when the whole date of
 birth agrees. Sisters born on different days stay apart; twins with similar names are
-the one case this lets through, and a reviewer can split them.
+the one case this lets through, and a reviewer can split them. A given name written as
+its initial is no contradiction, but never links automatically (but for a document): J.
+stands for Jelena and for her twin Jovana alike. A father's initial that agrees weighs
+for the match, but does not stand for a father's name beside an age a year off.
 
 A second rule: an age at identification with no date beside it is often estimated. When
 it places the birth a year away from the other record's (``YEAR_RANGE``), names and that
@@ -131,6 +137,7 @@ class Level(str, Enum):
     CONTAINED = "contained"
     TRANSPOSED = "transposed"
     ALIAS = "alias"
+    INITIAL = "initial"
     YEAR = "year"
     AGE = "age"
     YEAR_RANGE = "year_range"
@@ -158,6 +165,7 @@ DEFAULT_PROBABILITIES: Mapping[str, Mapping[Level, tuple[float, float]]] = {
         Level.ONE_LETTER: (0.04, 0.0015),
         Level.CONTAINED: (0.02, 0.001),
         Level.ALIAS: (0.02, 0.001),
+        Level.INITIAL: (0.01, 0.0008),
         Level.PARTIAL: (0.01, 0.01),
         Level.DISAGREE: (0.02, 0.9705),
     },
@@ -167,6 +175,7 @@ DEFAULT_PROBABILITIES: Mapping[str, Mapping[Level, tuple[float, float]]] = {
         Level.ONE_LETTER: (0.04, 0.0015),
         Level.CONTAINED: (0.02, 0.001),
         Level.ALIAS: (0.02, 0.002),
+        Level.INITIAL: (0.01, 0.0008),
         Level.PARTIAL: (0.01, 0.01),
         Level.DISAGREE: (0.03, 0.9755),
     },
@@ -174,6 +183,7 @@ DEFAULT_PROBABILITIES: Mapping[str, Mapping[Level, tuple[float, float]]] = {
         Level.EXACT: (0.80, 0.015),
         Level.CLOSE: (0.08, 0.006),
         Level.ONE_LETTER: (0.03, 0.004),
+        Level.INITIAL: (0.02, 0.0019),
         Level.PARTIAL: (0.04, 0.04),
         Level.DISAGREE: (0.08, 0.939),
     },
@@ -207,6 +217,7 @@ DEFAULT_PROBABILITIES: Mapping[str, Mapping[Level, tuple[float, float]]] = {
         Level.EXACT: (0.80, 0.03),
         Level.CLOSE: (0.08, 0.01),
         Level.ONE_LETTER: (0.03, 0.006),
+        Level.INITIAL: (0.02, 0.0022),
         Level.PARTIAL: (0.04, 0.04),
         Level.DISAGREE: (0.08, 0.92),
     },
@@ -219,6 +230,7 @@ DEFAULT_PROBABILITIES: Mapping[str, Mapping[Level, tuple[float, float]]] = {
         Level.EXACT: (0.80, 0.10),
         Level.CLOSE: (0.08, 0.02),
         Level.ONE_LETTER: (0.03, 0.015),
+        Level.INITIAL: (0.02, 0.0034),
         Level.PARTIAL: (0.04, 0.04),
         Level.DISAGREE: (0.08, 0.84),
     },
@@ -324,6 +336,11 @@ class Comparison:
         return any(level in (Level.PARTIAL, Level.DISAGREE) for level in self._given_name_levels)
 
     @property
+    def given_name_initial(self) -> bool:
+        """A given name is written as its initial, which many names share."""
+        return Level.INITIAL in self._given_name_levels
+
+    @property
     def given_names_contradict(self) -> bool:
         """The given names are not even similar (crossed readings count both ways)."""
         return Level.DISAGREE in self._given_name_levels
@@ -377,6 +394,8 @@ def _name_level(a: RecordEncoding, mine: str, b: RecordEncoding, theirs: str, ot
     other's; then Dice again and one letter apart; with ``other_forms``, one name among
     the other's aliases."""
     my_name, their_name = a.names[mine], b.names[theirs]
+    if my_name.initials or their_name.initials:
+        return _initial_level(my_name, their_name)
     both_written = my_name.bloom is not None and their_name.bloom is not None
     direct = my_name.bloom.dice(their_name.bloom) if both_written else None
     if direct is not None and direct >= EXACT_DICE or _same_spelling(my_name, their_name):
@@ -392,6 +411,19 @@ def _name_level(a: RecordEncoding, mine: str, b: RecordEncoding, theirs: str, ot
     if direct is None:
         return Level.MISSING
     return Level.PARTIAL if direct >= PARTIAL_DICE else Level.DISAGREE
+
+
+def _initial_level(mine: Name, theirs: Name) -> Level:
+    """A name written as its initial agrees (``INITIAL``) with a name starting with a letter
+    it may stand for, or with the same initial; any other name disagrees."""
+    if mine.initials and theirs.initials:
+        agrees = not set(mine.initials).isdisjoint(theirs.initials)
+    else:
+        initials, name = (mine.initials, theirs.bloom) if mine.initials else (theirs.initials, mine.bloom)
+        if name is None:
+            return Level.MISSING
+        agrees = any(initial.within(name) for initial in initials)
+    return Level.INITIAL if agrees else Level.DISAGREE
 
 
 def _alias_agrees(a: RecordEncoding, mine: str, b: RecordEncoding, theirs: str) -> bool:
@@ -733,8 +765,8 @@ class FellegiSunter:
     def classify(comparison: Comparison, thresholds: Thresholds) -> Decision:
         documents_agree = comparison.level("documents") is Level.EXACT
         birthday_agrees = comparison.level("birth_date") in (Level.EXACT, Level.TRANSPOSED)
-        given_names_allow = not comparison.given_names_differ or (
-            birthday_agrees and not comparison.given_names_contradict
+        given_names_allow = not comparison.given_name_initial and (
+            not comparison.given_names_differ or birthday_agrees and not comparison.given_names_contradict
         )
         birth_allows = comparison.level("birth_date") is not _AGE_A_YEAR_OFF or any(
             comparison.level(field) in _CORROBORATES for field in _CORROBORATING_FIELDS
