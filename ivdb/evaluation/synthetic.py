@@ -229,7 +229,8 @@ def serbian_ending(name: str) -> str:
     return name
 
 
-# Letters Serbian Latin and Albanian write with two: an initial keeps both (Lj., Sh.).
+# Letters Serbian Latin and Albanian write with two: an initial keeps both (Lj., Sh.). Written
+# apart from the engine's list (normalise._TWO_LETTER_LETTERS), as RUSSIAN_FORMS is.
 _TWO_LETTER_INITIALS = ("dž", "lj", "nj", "dh", "gj", "ll", "rr", "sh", "th", "xh", "zh")
 
 
