@@ -108,15 +108,21 @@ def fold(text: str) -> str:
 _WORD = re.compile(r"[^\W\d_]+")
 
 
+def _as_written(text: str) -> str:
+    """A name in its own letters, composed, without the invisible characters and the
+    apostrophes ``fold`` removes, so that its words split where the folded ones do."""
+    return unicodedata.normalize("NFC", text).translate(_INVISIBLE).translate(_JOINING_PUNCTUATION)
+
+
 def name_words(text: Any) -> list[str]:
     """The words of a name as written, in its own letters, split where ``fold`` splits
     them: for reading one word apart from the others."""
     if not isinstance(text, str):
         return []
-    return _WORD.findall(unicodedata.normalize("NFC", text).translate(_INVISIBLE).translate(_JOINING_PUNCTUATION))
+    return _WORD.findall(_as_written(text))
 
 
-_WORD_AND_STOP = re.compile(r"([^\W\d_]+)(\.?)")
+_WORD_AND_STOP = re.compile(f"({_WORD.pattern})(\\.?)")
 # Letters the region's alphabets write with two: Serbian Latin lj, nj, dž; Albanian dh, gj,
 # ll, nj, rr, sh, th, xh, zh. Abbreviated, such a letter ends with a full stop (Sh., Dž.).
 _TWO_LETTER_LETTERS = frozenset({"lj", "nj", "dž", "dh", "gj", "ll", "rr", "sh", "th", "xh", "zh"})
@@ -135,8 +141,7 @@ def without_initials(text: Any) -> tuple[Any, tuple[str, ...]]:
         return text, ()
     words: list[str] = []
     initials: list[str] = []
-    written = unicodedata.normalize("NFC", text).translate(_INVISIBLE).translate(_JOINING_PUNCTUATION)
-    for word, stop in _WORD_AND_STOP.findall(written):
+    for word, stop in _WORD_AND_STOP.findall(_as_written(text)):
         is_initial = len(word) == 1 or bool(stop) and word.casefold() in _TWO_LETTER_LETTERS
         (initials if is_initial else words).append(word)
     return (" ".join(words), tuple(initials)) if initials else (text, ())
