@@ -15,6 +15,8 @@ whole name written into one field, the father's name written after the given nam
 (Arta Ilir Berisha, Jelena (Petar) Jovanović, Мария Петровна) instead of apart, or
 only its initial, apart or after the given name (P., Jelena P. Jovanović, Ion V. Popescu), a
 Moldovan name as a Russian passport writes it in Latin letters (Tsurkanu).
+Half of a person's later records are referrals, written within two months of an
+earlier one; a sibling is often identified alongside.
 Hard negatives are made on purpose: siblings (same family name, father and village),
 twins, and namesakes (same given and family name, different person).
 
@@ -125,6 +127,10 @@ FATHER_IN_NAME_SHARE = 0.1
 FATHER_INITIAL_SHARE = 0.1
 UNKNOWN_DAY_SHARE = 0.04
 YEAR_OFF_SHARE = 0.05
+REFERRAL_SHARE = 0.5
+REFERRAL_DAYS = 60
+IDENTIFIED_TOGETHER_SHARE = 0.5
+FIRST_IDENTIFICATION, IDENTIFICATION_YEARS = date(2019, 1, 1), 6
 INSTITUTIONS = ["police", "border_police", "prosecution", "social_welfare", "shelter_ngo", "ngo"]
 
 _SERBIAN_CYRILLIC = [
@@ -274,6 +280,7 @@ class Person:
     second_given: str | None = None
     records: int = 1
     kind: str = field(default="person")
+    identifications: list[date] = field(default_factory=list)
 
 
 class SyntheticPopulation:
@@ -325,6 +332,8 @@ class SyntheticPopulation:
         shift = 0 if twin else self.rng.choice([-1, 1]) * self.rng.randrange(300, 365 * 8)
         person.birth = other.birth + timedelta(days=shift)
         person.kind = "twin" if twin else "sibling"
+        if self.rng.random() < IDENTIFIED_TOGETHER_SHARE:
+            person.identifications = other.identifications
 
     def _make_namesake(self, person: Person, other: Person) -> None:
         person.group, person.given, person.family, person.sex = other.group, other.given, other.family, other.sex
@@ -333,6 +342,20 @@ class SyntheticPopulation:
         if self.rng.random() < 0.5:
             person.birth = date(other.birth.year, 1, 1) + timedelta(days=self.rng.randrange(365))
         person.kind = "namesake"
+
+    def _identification_date(self, person: Person) -> date:
+        """Half of a person's later records are referrals from an earlier identification,
+        written within ``REFERRAL_DAYS``; the others (and a first) fall anywhere in the
+        years the database covers. A sibling trafficked alongside shares the referrals."""
+        rng = self.rng
+        last = FIRST_IDENTIFICATION + timedelta(days=365 * IDENTIFICATION_YEARS - 1)
+        if person.identifications and rng.random() < REFERRAL_SHARE:
+            referred = rng.choice(person.identifications) + timedelta(days=rng.randrange(REFERRAL_DAYS + 1))
+            identified = min(referred, last)
+        else:
+            identified = FIRST_IDENTIFICATION + timedelta(days=rng.randrange(365 * IDENTIFICATION_YEARS))
+        person.identifications.append(identified)
+        return identified
 
     def _writing_style(self, group: str, institution: str) -> str:
         """How one clerk writes all the names of one record."""
@@ -436,7 +459,7 @@ class SyntheticPopulation:
         if person.passport and rng.random() < 0.5:
             identity["documents"] = [{"type": "passport", "number": person.passport, "country": person.citizenship}]
 
-        identified = date(2019, 1, 1) + timedelta(days=rng.randrange(365 * 6))
+        identified = self._identification_date(person)
         age = identified.year - person.birth.year - ((identified.month, identified.day) < (person.birth.month, person.birth.day))
         statistical: dict = {"sex": person.sex, "citizenship": [person.citizenship],
                              "identification_date": identified.isoformat()}

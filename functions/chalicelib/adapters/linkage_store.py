@@ -19,7 +19,7 @@ Item layout (``pk`` / ``sk``; ``<n>`` is a 20-digit zero-padded number)::
     person#<person>   redirect                  survivor_id, left by a merge
     review#<review>   review                    the review
     reviews           <n: created_at>#<review>  the review; the pending queue, oldest first
-    spelling#<token>  count                     n: records writing that name spelling
+    count#<token>     count                     n: records holding that name spelling or period of identification
     records           count                     n: records stored
 
 A review's comparison is kept as JSON, so its scores come back exactly as they were saved.
@@ -71,8 +71,8 @@ def _block_pk(block_key: str) -> str:
     return f"block#{block_key}"
 
 
-def _spelling_pk(spelling: bytes) -> str:
-    return f"spelling#{spelling.hex()}"
+def _count_pk(token: bytes) -> str:
+    return f"count#{token.hex()}"
 
 
 def _ordered(number: int, identifier: str) -> str:
@@ -105,10 +105,10 @@ class DynamoDBLinkageStore(LinkageStore):
         previous = self._record_item(record_id)
         if previous is not None:
             self._leave_blocks(previous)
-        before = RecordEncoding.from_bytes(bytes(previous["encoding"])).name_spellings if previous else frozenset()
-        after = encoded.encoding.name_spellings
+        before = RecordEncoding.from_bytes(bytes(previous["encoding"])).counted_tokens if previous else frozenset()
+        after = encoded.encoding.counted_tokens
         self._count({RECORDS_PK: 0 if previous else 1,
-                     **{_spelling_pk(s): -1 for s in before - after}, **{_spelling_pk(s): 1 for s in after - before}})
+                     **{_count_pk(t): -1 for t in before - after}, **{_count_pk(t): 1 for t in after - before}})
         block_sk = _ordered(self._stamp(), record_id)
         item: Item = {"pk": _record_pk(record_id), "sk": RECORD_SK, "encoding": encoded.encoding.to_bytes(),
                       "block_keys": list(encoded.block_keys), "digest": encoded.digest, "block_sk": block_sk}
@@ -123,8 +123,8 @@ class DynamoDBLinkageStore(LinkageStore):
         if item is None:
             return
         self._leave_blocks(item)
-        spellings = RecordEncoding.from_bytes(bytes(item["encoding"])).name_spellings
-        self._count({RECORDS_PK: -1, **{_spelling_pk(spelling): -1 for spelling in spellings}})
+        tokens = RecordEncoding.from_bytes(bytes(item["encoding"])).counted_tokens
+        self._count({RECORDS_PK: -1, **{_count_pk(token): -1 for token in tokens}})
         if item.get("person_id"):
             self._pending.delete(_person_pk(item["person_id"]), MEMBER_PREFIX + record_id)
         self._pending.delete(_record_pk(record_id), RECORD_SK)
@@ -141,10 +141,10 @@ class DynamoDBLinkageStore(LinkageStore):
         return {record_id: RecordEncoding.from_bytes(bytes(found[(_record_pk(record_id), RECORD_SK)]["encoding"]))
                 for record_id in wanted if (_record_pk(record_id), RECORD_SK) in found}
 
-    def name_counts(self, spellings: Iterable[bytes]) -> tuple[int, dict[bytes, int]]:
-        wanted = list(dict.fromkeys(spellings))
-        found = self._pending.get_many([(pk, COUNT_SK) for pk in (RECORDS_PK, *map(_spelling_pk, wanted))])
-        return self._number(found, RECORDS_PK), {s: self._number(found, _spelling_pk(s)) for s in wanted}
+    def token_counts(self, tokens: Iterable[bytes]) -> tuple[int, dict[bytes, int]]:
+        wanted = list(dict.fromkeys(tokens))
+        found = self._pending.get_many([(pk, COUNT_SK) for pk in (RECORDS_PK, *map(_count_pk, wanted))])
+        return self._number(found, RECORDS_PK), {t: self._number(found, _count_pk(t)) for t in wanted}
 
     @staticmethod
     def _number(found: Mapping[Key, Item], pk: str) -> int:

@@ -40,6 +40,13 @@ def record_about(identity: dict[str, Any]) -> dict[str, Any]:
     return record
 
 
+def a_year_later(record: dict[str, Any]) -> dict[str, Any]:
+    """The record written a year after the identification it gives, not in the weeks of a referral."""
+    identified = date.fromisoformat(record["statistical"]["identification_date"])
+    record["statistical"]["identification_date"] = identified.replace(year=identified.year + 1).isoformat()
+    return record
+
+
 def link(*record_ids: str) -> None:
     """Delivers what the relay would put on the linkage queue for these records."""
     from chalicelib.handlers.linkage import link_records
@@ -151,10 +158,11 @@ def uncertain_pair(police: Api, ngo: Api) -> tuple[str, str]:
     nothing else: for a reviewer to decide.
 
     The birthday falls months away from the identification date, so that the age is a year
-    off at the month too, which is as close as linkage compares birth dates."""
+    off at the month too, which is as close as linkage compares birth dates. The second
+    record is written a year after the first, not in the weeks of a referral."""
     someone = identity_of_someone()
     someone["date_of_birth"] = f"{someone['birth_year']}-07-15"
-    estimated = record_about({name: someone[name] for name in ("given_name", "family_name")})
+    estimated = a_year_later(record_about({name: someone[name] for name in ("given_name", "family_name")}))
     identified = date.fromisoformat(estimated["statistical"]["identification_date"])
     assert identified.month < 7
     true_age = identified.year - someone["birth_year"] - 1
@@ -251,13 +259,13 @@ def reconsider_reviews() -> None:
 
 
 def test_the_nightly_run_links_a_review_that_now_passes_and_leaves_the_uncertain_ones(police, ngo, reviewer):
-    # GIVEN two records of one name and birth year, queued for a reviewer because a
-    # namesake born in another year made the name look common
+    # GIVEN two records of one name and birth year, written a year apart, queued for a
+    # reviewer because a namesake born in another year made the name look common
     someone = identity_of_someone()
     names = {name: someone[name] for name in ("given_name", "family_name")}
     namesake = police.submit(record_about({**names, "birth_year": 1990, "father_name": "Agim"}))
     first = police.submit(record_about({**names, "birth_year": 2007}))
-    second = ngo.submit(record_about({**names, "birth_year": 2007}))
+    second = ngo.submit(a_year_later(record_about({**names, "birth_year": 2007})))
     link(namesake, first, second)
     assert person_of(police, first) != person_of(ngo, second)
     review_of(reviewer, first, second)

@@ -8,6 +8,7 @@ import itertools
 import os
 import random
 import uuid
+from datetime import date, timedelta
 from abc import ABC, abstractmethod
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -136,9 +137,9 @@ def new_id(prefix: str) -> Callable[[], str]:
     return lambda: f"{prefix}-{next(counter)}"
 
 
-def encoded(identity: dict[str, Any], *block_keys: str) -> EncodedRecord:
+def encoded(identity: dict[str, Any], *block_keys: str, statistical: dict[str, Any] | None = None) -> EncodedRecord:
     """An encoding of an identity, placed in the given blocks."""
-    encoding = ENCODER.encode(identity, {})
+    encoding = ENCODER.encode(identity, statistical or {})
     return EncodedRecord(encoding.encoding, block_keys, encoding.digest)
 
 
@@ -264,7 +265,7 @@ def test_name_spellings_and_records_are_counted_as_records_are_saved_again_and_d
     renamed = {"given_name": unique_name(), "family_name": family}
     wanted = sorted(spellings(first) | spellings(renamed))
     one, other = new_id(), new_id()
-    records_before, counts_before = stores.view().name_counts(wanted)
+    records_before, counts_before = stores.view().token_counts(wanted)
     assert set(counts_before.values()) == {0}
 
     def save_both(store: LinkageStore) -> None:
@@ -272,12 +273,12 @@ def test_name_spellings_and_records_are_counted_as_records_are_saved_again_and_d
         store.save_record(other, encoded(first, new_block()))
 
     for store in stores.seen_after(save_both):
-        records, counts = store.name_counts(wanted)
+        records, counts = store.token_counts(wanted)
         assert records == records_before + 2
         assert {spelling: counts[spelling] for spelling in spellings(first)} == dict.fromkeys(spellings(first), 2)
 
     for store in stores.seen_after(lambda store: store.save_record(other, encoded(renamed, new_block()))):
-        records, counts = store.name_counts(wanted)
+        records, counts = store.token_counts(wanted)
         assert records == records_before + 2
         assert [counts[spelling] for spelling in sorted(spellings(first) - spellings(renamed))] == [1, 1]
         assert [counts[spelling] for spelling in sorted(spellings(renamed) - spellings(first))] == [1, 1]
@@ -288,7 +289,23 @@ def test_name_spellings_and_records_are_counted_as_records_are_saved_again_and_d
             store.delete_record(record_id)
 
     for store in stores.seen_after(delete_twice):
-        assert store.name_counts(wanted) == (records_before, counts_before)
+        assert store.token_counts(wanted) == (records_before, counts_before)
+
+
+def test_periods_of_identification_are_counted_as_records_are_saved_and_deleted(
+        stores: Stores, new_id: Callable[[], str]) -> None:
+    day = date(1950, 1, 1) + timedelta(days=random.randrange(365 * 40))
+    statistical = {"identification_date": day.isoformat()}
+    periods = sorted(encoded(DRITA, statistical=statistical).encoding.identified)
+    record_id = new_id()
+    _, before = stores.view().token_counts(periods)
+
+    for store in stores.seen_after(lambda store: store.save_record(
+            record_id, encoded(DRITA, new_block(), statistical=statistical))):
+        assert store.token_counts(periods)[1] == {period: before[period] + 1 for period in periods}
+
+    for store in stores.seen_after(lambda store: store.delete_record(record_id)):
+        assert store.token_counts(periods)[1] == before
 
 
 # persons and redirects
@@ -630,10 +647,10 @@ def test_nothing_readable_about_a_person_is_stored(dynamodb_stores: DynamoDBStor
     outcomes = [scenario.link(label, identity) for label, identity in SPELLINGS.items()]
     view = dynamodb_stores.view()
     block_keys = {key for label in SPELLINGS for key in view.get_record(scenario.record_id(label)).block_keys}
-    name_spellings = {spelling for label in SPELLINGS
-                      for spelling in view.get_record(scenario.record_id(label)).encoding.name_spellings}
+    counted = {token for label in SPELLINGS
+               for token in view.get_record(scenario.record_id(label)).encoding.counted_tokens}
     partitions = ([f"record#{scenario.record_id(label)}" for label in SPELLINGS]
-                  + [f"block#{key}" for key in block_keys] + [f"spelling#{s.hex()}" for s in name_spellings]
+                  + [f"block#{key}" for key in block_keys] + [f"count#{token.hex()}" for token in counted]
                   + [f"person#{outcome.person_id}" for outcome in outcomes] + ["persons", "reviews", "records"])
     dumped = repr([list(stored(dynamodb_stores.client, dynamodb_stores.table, pk).values())
                    for pk in partitions]).casefold()
@@ -685,7 +702,7 @@ def as_many_records_as_the_shared_table(store: LinkageStore, table: LinkageStore
     """Names weigh by how many records write them out of how many records (term frequency):
     other tests' records share the table, so the in-memory store gets as many, of other names."""
     rng = random.Random(0)
-    for index in range(table.name_counts([])[0]):
+    for index in range(table.token_counts([])[0]):
         store.save_record(f"other-{index}", encoded({"given_name": unique_name(rng), "family_name": unique_name(rng)}))
 
 

@@ -23,6 +23,7 @@ from tests.people import ARBER, DRITA, POLICE_ARBER
 NAMES = {"given_name": "Arbër", "family_name": "Krasniqi"}
 AGED_17 = {"age_at_identification": 17, "identification_date": "2025-03-01"}
 A_YEAR_OFF = {"age_at_identification": 16, "identification_date": "2025-03-01"}
+AGED_18_A_YEAR_LATER = {"age_at_identification": 18, "identification_date": "2026-03-01"}
 
 
 @pytest.fixture
@@ -285,7 +286,7 @@ def test_a_young_database_links_on_less_evidence_than_one_of_the_reference_size(
     for reference_records, decided_by in ((10_000, "linker"), (2, "reviewer")):
         linker = Linker(InMemoryLinkageStore(), Encoder(b"c" * 32), Thresholds(reference_records=reference_records))
         first = link(linker, "kp-1", NAMES, AGED_17)
-        second = link(linker, "ngo-2", a_letter_off, AGED_17)
+        second = link(linker, "ngo-2", a_letter_off, AGED_18_A_YEAR_LATER)
         assert (second.person_id == first.person_id) is (decided_by == "linker")
         assert bool(second.reviews) is (decided_by == "reviewer")
 

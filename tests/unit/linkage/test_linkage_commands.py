@@ -3,6 +3,7 @@
 import collections
 import json
 import random
+from datetime import date
 
 import pytest
 
@@ -267,3 +268,13 @@ def test_evaluate_linkage_refuses_an_auto_link_threshold_the_engine_cannot_run_w
         with pytest.raises(SystemExit):
             evaluate_linkage.main(["--records", "300", "--auto-link", wrong, "--skip-baseline"])
         assert "--auto-link" in capsys.readouterr().err
+
+
+def test_the_generator_writes_half_of_a_persons_later_records_within_weeks_of_an_earlier_one():
+    days = collections.defaultdict(list)
+    for record in generate(2000, seed=3):
+        days[record["true_person"]].append(date.fromisoformat(record["statistical"]["identification_date"]))
+    later = [(sorted(written), index) for written in days.values() for index in range(1, len(written))]
+    within_two_months = sum(any(abs((written[index] - earlier).days) <= 60 for earlier in written[:index])
+                            for written, index in later)
+    assert 0.4 < within_two_months / len(later) < 0.7

@@ -146,3 +146,21 @@ def test_an_encoding_stored_before_words_and_splits_were_added_still_reads():
 
     assert encoding.sex == sex and encoding.documents[0].number == b"n" * 12
     assert encoding.splits == () and encoding.given_words == frozenset()
+
+
+def test_records_identified_within_a_month_share_a_period_and_those_two_months_apart_do_not():
+    def identified(day):
+        return Encoder(KEY).encode({"given_name": "Arta"}, {"identification_date": day}).encoding.identified
+
+    first = identified("2025-03-01")
+    assert len(first) == 2
+    assert all(first & identified(day) for day in ("2025-03-01", "2025-03-20", "2025-03-31", "2025-02-01"))
+    assert not first & identified("2025-05-01") and not first & identified("2024-03-01")
+    assert identified("2025-03") == frozenset() and identified(None) == frozenset()
+
+
+def test_the_store_counts_the_periods_of_identification_beside_the_name_spellings():
+    encoding = Encoder(KEY).encode({"given_name": "Arta", "family_name": "Berisha"},
+                                   {"identification_date": "2025-03-01"}).encoding
+    assert encoding.counted_tokens == encoding.name_spellings | encoding.identified
+    assert RecordEncoding.from_bytes(encoding.to_bytes()).identified == encoding.identified

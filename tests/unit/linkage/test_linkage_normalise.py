@@ -10,6 +10,7 @@ from chalicelib.domain.linkage.normalise import (
     document_number,
     father_name_readings,
     fold,
+    identification_date,
     initial_letters,
     known_variants,
     name_keys,
@@ -313,3 +314,11 @@ def test_a_name_without_initials_comes_back_as_written():
 )
 def test_an_initial_stands_for_the_first_letters_of_the_spellings_it_may_abbreviate(initial, letters):
     assert initial_letters(initial) == letters
+
+
+@pytest.mark.parametrize("written, day", [
+    ("2025-03-01", date(2025, 3, 1)), ("01.03.2025", date(2025, 3, 1)), ("2025-03", None), ("2025", None),
+    ("", None), (None, None),
+])
+def test_the_day_of_identification_is_read_only_when_written_whole(written, day):
+    assert identification_date({"identification_date": written}) == day

@@ -5,13 +5,14 @@ import math
 
 import pytest
 
-from chalicelib.domain.linkage import Decision, Encoder, FellegiSunter, Level, NameFrequencies, Thresholds
+from chalicelib.domain.linkage import Decision, Encoder, FellegiSunter, Level, Frequencies, Thresholds
 
 KEY = b"s" * 32
 ARBER = {"given_name": "Arbër", "family_name": "Krasniqi", "father_name": "Ilir",
          "date_of_birth": "2007-04-12", "place_of_birth": "Prizren"}
 AGED_17 = {"age_at_identification": 17, "identification_date": "2025-03-01"}
 A_YEAR_OFF = {"age_at_identification": 16, "identification_date": "2025-03-01"}
+AGED_18_A_YEAR_LATER = {"age_at_identification": 18, "identification_date": "2026-03-01"}
 
 
 def compare(first, second, first_stats=None, second_stats=None):
@@ -56,7 +57,7 @@ def test_a_nickname_with_a_rare_family_name_and_the_birth_year_links_as_most_sho
     arber = encoder.encode({"given_name": "Arbër", "family_name": "Krasniqi", "birth_year": 2007,
                             "other_names": ["Beri"]}, {}).encoding
     beri = encoder.encode({"given_name": "Beri", "family_name": "Krasniqi", "birth_year": 2007}, {}).encoding
-    rare = NameFrequencies(10000, dict.fromkeys(arber.name_spellings | beri.name_spellings, 1))
+    rare = Frequencies(10000, dict.fromkeys(arber.name_spellings | beri.name_spellings, 1))
     comparison = model.compare(arber, beri, rare)
     assert comparison.level("given_name") is Level.ALIAS
     assert model.classify(comparison, Thresholds()) is Decision.LINK
@@ -263,7 +264,8 @@ def test_a_smaller_database_asks_less_evidence_of_a_link_but_never_names_alone()
     assert Thresholds(auto_link=14.0).for_database(10).auto_link == 14.0
     assert Thresholds(auto_link=15.5, review=15.5).for_database(10).auto_link == 15.5
     a_letter_off_and_an_age = compare({"given_name": "Arbër", "family_name": "Krasniqi"},
-                                      {"given_name": "Arben", "family_name": "Krasniqi"}, AGED_17, AGED_17)
+                                      {"given_name": "Arben", "family_name": "Krasniqi"}, AGED_17,
+                                      AGED_18_A_YEAR_LATER)
     assert FellegiSunter().classify(a_letter_off_and_an_age, thresholds) is Decision.REVIEW
     assert FellegiSunter().classify(a_letter_off_and_an_age, halved) is Decision.LINK
 
@@ -274,7 +276,7 @@ def test_names_alone_never_link_however_rare_and_whatever_the_size_of_the_databa
     statistical = {"sex": "male", "citizenship": ["XK"]}
     first, second = (encoder.encode(names, statistical).encoding for _ in "ab")
     for records in (2, 500, 2000, 4000, 5000, 6000, 8000, 10000, 40000):
-        unseen_elsewhere = NameFrequencies(records, dict.fromkeys(spellings(encoder, names), 0))
+        unseen_elsewhere = Frequencies(records, dict.fromkeys(spellings(encoder, names), 0))
         comparison = model.compare(first, second, unseen_elsewhere)
         assert comparison.score > model.compare(first, second).score
         assert model.classify(comparison, Thresholds().for_database(records)) is Decision.REVIEW, records
@@ -439,7 +441,7 @@ def test_a_brother_and_sister_named_alike_do_not_link_automatically_however_much
 def test_names_and_a_birth_year_with_places_of_birth_that_disagree_go_to_review_unless_more_agrees():
     encoder, model = Encoder(KEY), FellegiSunter()
     names = {"given_name": "Arbër", "family_name": "Krasniqi", "birth_year": 2007}
-    unseen_elsewhere = NameFrequencies(10000, dict.fromkeys(spellings(encoder, names), 0))
+    unseen_elsewhere = Frequencies(10000, dict.fromkeys(spellings(encoder, names), 0))
 
     def compared(first, second):
         return model.compare(encoder.encode(first, {}).encoding, encoder.encode(second, {}).encoding, unseen_elsewhere)
@@ -456,7 +458,7 @@ def test_names_and_a_birth_year_with_places_of_birth_that_disagree_go_to_review_
 def test_names_place_and_age_with_fathers_names_that_disagree_go_to_review_unless_a_document_agrees():
     encoder, model = Encoder(KEY), FellegiSunter()
     names = {"given_name": "Arbër", "family_name": "Krasniqi", "place_of_birth": "Prizren"}
-    unseen_elsewhere = NameFrequencies(10000, dict.fromkeys(spellings(encoder, names), 0))
+    unseen_elsewhere = Frequencies(10000, dict.fromkeys(spellings(encoder, names), 0))
 
     def compared(first, second):
         return model.compare(encoder.encode(first, AGED_17).encoding, encoder.encode(second, AGED_17).encoding,
@@ -476,7 +478,7 @@ def test_two_established_names_a_letter_apart_are_two_names_not_a_typo():
     brother = {"given_name": "Driton", "family_name": "Krasniqi", "father_name": "Ilir", "birth_year": 2007}
     other_brother, misspelt = {**brother, "given_name": "Dritan"}, {**brother, "given_name": "Dritom"}
     driton, dritan, dritom = (spellings(encoder, identity)[0] for identity in (brother, other_brother, misspelt))
-    frequencies = NameFrequencies(5000, {driton: 40, dritan: 35, dritom: 2})
+    frequencies = Frequencies(5000, {driton: 40, dritan: 35, dritom: 2})
     first, second, typo = (encoder.encode(identity, {}).encoding for identity in (brother, other_brother, misspelt))
     assert model.compare(first, second).level("given_name") in (Level.CLOSE, Level.ONE_LETTER)
     brothers = model.compare(first, second, frequencies)
@@ -491,7 +493,7 @@ def test_a_known_short_form_stays_an_alias_though_both_spellings_are_established
     short = {**full, "given_name": "Moza"}
     mimoza, moza = (spellings(encoder, identity)[0] for identity in (full, short))
     first, second = (encoder.encode(identity, {}).encoding for identity in (full, short))
-    comparison = model.compare(first, second, NameFrequencies(5000, {mimoza: 40, moza: 30}))
+    comparison = model.compare(first, second, Frequencies(5000, {mimoza: 40, moza: 30}))
     assert comparison.level("given_name") is Level.ALIAS
 
 
@@ -506,9 +508,9 @@ def test_a_name_common_in_the_database_weighs_less_than_a_rare_one():
     identity = {"given_name": "Arbër", "family_name": "Krasniqi", "birth_year": 2007}
     first, second = (encoder.encode(identity, {}).encoding for _ in "ab")
     given, family, full_name = spellings(encoder, identity)
-    rare = NameFrequencies(20000, {given: 0, family: 0, full_name: 0})
-    common = NameFrequencies(20000, {given: 600, family: 1000, full_name: 30})
-    namesakes = NameFrequencies(20000, {given: 0, family: 0, full_name: 12})
+    rare = Frequencies(20000, {given: 0, family: 0, full_name: 0})
+    common = Frequencies(20000, {given: 600, family: 1000, full_name: 30})
+    namesakes = Frequencies(20000, {given: 0, family: 0, full_name: 12})
     scores = [model.compare(first, second, frequencies).score for frequencies in (rare, common, namesakes)]
     assert scores[0] > model.compare(first, second).score > scores[1]
     assert scores[0] > scores[2]
@@ -518,7 +520,7 @@ def test_a_name_common_in_the_database_weighs_less_than_a_rare_one():
 def test_a_persons_own_records_do_not_make_their_name_common():
     encoder = Encoder(KEY)
     encoding = encoder.encode(ARBER, {}).encoding
-    frequencies = NameFrequencies(100, dict.fromkeys(spellings(encoder, ARBER), 3))
+    frequencies = Frequencies(100, dict.fromkeys(spellings(encoder, ARBER), 3))
     assert frequencies.without(encoding, encoding).counts == dict.fromkeys(spellings(encoder, ARBER), 1)
     assert frequencies.without(encoding, encoding).records == 98
 
@@ -551,7 +553,7 @@ def test_a_person_is_weighed_by_all_of_their_records():
 def test_comparison_is_reported_field_by_field():
     report = compare(ARBER, ARBER).to_dict()
     assert set(report["fields"]) == {"given_name", "family_name", "father_name", "birth_date",
-                                     "place_of_birth", "documents", "sex", "citizenship"}
+                                     "place_of_birth", "documents", "sex", "citizenship", "identification_date"}
     assert report["fields"]["given_name"] == {"level": "exact", "weight": round(report["fields"]["given_name"]["weight"], 2)}
     assert report["score"] > Thresholds().auto_link
 
@@ -609,7 +611,37 @@ def test_a_double_given_name_common_in_the_database_is_still_the_first_name_writ
     encoder, model = Encoder(KEY), FellegiSunter()
     whole, first_name_alone = ANA_MARIA, {**ANA_MARIA, "given_name": "Ana"}
     ana_maria, ana = spellings(encoder, whole)[0], spellings(encoder, first_name_alone)[0]
-    frequencies = NameFrequencies(20000, {ana_maria: 60, ana: 300})
+    frequencies = Frequencies(20000, {ana_maria: 60, ana: 300})
     comparison = model.compare(encoder.encode(whole, {}).encoding, encoder.encode(first_name_alone, {}).encoding,
                                frequencies)
     assert comparison.level("given_name") is Level.CONTAINED
+
+
+def test_names_and_an_age_a_year_off_link_when_the_records_were_written_within_weeks_of_each_other():
+    names = {"given_name": "Arta", "family_name": "Berisha"}
+    police = {"age_at_identification": 17, "identification_date": "2025-03-01"}
+    referred = {"age_at_identification": 16, "identification_date": "2025-03-12"}
+    identified_again = {"age_at_identification": 17, "identification_date": "2026-01-20"}
+    together, apart = compare(names, names, police, referred), compare(names, names, police, identified_again)
+    assert together.level("birth_date") is apart.level("birth_date") is Level.YEAR_RANGE
+    assert together.level("identification_date") is Level.EXACT and weight(together, "identification_date") > 2
+    assert decide(together) is Decision.LINK
+    assert apart.level("identification_date") is Level.DISAGREE and weight(apart, "identification_date") == 0
+    assert decide(apart) is Decision.REVIEW
+
+
+def test_being_identified_in_the_same_weeks_weighs_little_when_most_records_were():
+    encoder, model = Encoder(KEY), FellegiSunter()
+    names = {"given_name": "Arta", "family_name": "Berisha"}
+    first = encoder.encode(names, {"age_at_identification": 17, "identification_date": "2025-03-01"}).encoding
+    second = encoder.encode(names, {"age_at_identification": 16, "identification_date": "2025-03-12"}).encoding
+    periods = first.identified | second.identified
+
+    def identified_weight(records_then):
+        frequencies = Frequencies(5000, dict.fromkeys(periods, records_then))
+        comparison = model.compare(first, second, frequencies)
+        return weight(comparison, "identification_date"), model.classify(comparison, Thresholds())
+
+    assert identified_weight(150) == (pytest.approx(math.log2(0.3 / 0.05), abs=0.2), Decision.LINK)
+    busy_weeks_weight, decision = identified_weight(4000)
+    assert busy_weeks_weight == 0 and decision is Decision.REVIEW

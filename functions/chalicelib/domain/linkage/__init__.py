@@ -21,7 +21,7 @@ from chalicelib.domain.linkage.scoring import (
     Decision,
     FellegiSunter,
     Level,
-    NameFrequencies,
+    Frequencies,
     Thresholds,
 )
 from chalicelib.domain.linkage.store import (
@@ -38,6 +38,6 @@ __all__ = [
     "BloomFilter", "Comparison", "Decision", "DecisionConflict", "DecisionOutcome",
     "EncodedRecord", "Encoder", "FellegiSunter", "InMemoryLinkageStore", "Level", "Link",
     "LinkChange", "LinkOutcome", "LinkSource", "LinkageError", "LinkageStore", "Linker",
-    "NameFrequencies", "PersonChanges", "RecordEncoding", "ReviewDecision", "ReviewNotFound", "ReviewPair",
+    "Frequencies", "PersonChanges", "RecordEncoding", "ReviewDecision", "ReviewNotFound", "ReviewPair",
     "StoredRecord", "Thresholds", "in_memory_linker",
 ]

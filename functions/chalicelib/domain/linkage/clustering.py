@@ -35,7 +35,7 @@ from typing import Any, Callable, Iterable, Mapping
 
 from chalicelib.domain.linkage.blocking import DEFAULT_MAX_BLOCK_SIZE, DEFAULT_MAX_CANDIDATES, block_limit
 from chalicelib.domain.linkage.encoding import EncodedRecord, Encoder, RecordEncoding
-from chalicelib.domain.linkage.scoring import Comparison, Decision, FellegiSunter, NameFrequencies, Thresholds
+from chalicelib.domain.linkage.scoring import Comparison, Decision, FellegiSunter, Frequencies, Thresholds
 from chalicelib.domain.linkage.store import (
     InMemoryLinkageStore,
     LinkageStore,
@@ -217,9 +217,10 @@ class Linker:
     def _score_against(
         self, record_id: str, encoding: RecordEncoding, candidate_ids: list[str]
     ) -> list[tuple[str, Comparison, Decision]]:
-        """A record against some stored records, strongest first. Names weigh by how common
-        they are among records other than the record and the candidate person's own
-        (scoring.NameFrequencies): one read of the counts for all candidates."""
+        """A record against some stored records, strongest first. Names, and an
+        identification in the same weeks, weigh by how common they are among records
+        other than the record and the candidate person's own (scoring.Frequencies): one
+        read of the counts for all candidates."""
         candidates = self.store.get_encodings(candidate_ids)
         persons = {other_id: self.store.person_of(other_id) for other_id in candidates}
         frequencies = self._frequencies([encoding, *candidates.values()])
@@ -279,14 +280,15 @@ class Linker:
         rescored.sort(key=lambda item: -item[1].score)
         return rescored
 
-    def _thresholds(self, frequencies: NameFrequencies) -> Thresholds:
-        """The thresholds for the database's size, which the name counts carry (one read)."""
+    def _thresholds(self, frequencies: Frequencies) -> Thresholds:
+        """The thresholds for the database's size, which the counts carry (one read)."""
         return self.thresholds.for_database(frequencies.records)
 
-    def _frequencies(self, encodings: Iterable[RecordEncoding]) -> NameFrequencies:
-        """How common the names of these encodings are in the store (one read)."""
-        spellings = set().union(*(encoding.name_spellings for encoding in encodings))
-        return NameFrequencies(*self.store.name_counts(sorted(spellings)))
+    def _frequencies(self, encodings: Iterable[RecordEncoding]) -> Frequencies:
+        """How common the names and periods of identification of these encodings are in
+        the store (one read)."""
+        tokens = set().union(*(encoding.counted_tokens for encoding in encodings))
+        return Frequencies(*self.store.token_counts(sorted(tokens)))
 
     def _queue_reviews(self, record_id: str, person_id: str | None, scored: list[tuple[str, Comparison, Decision]]) -> tuple[str, ...]:
         decided = self.store.decisions_of(record_id)
@@ -441,7 +443,7 @@ class Linker:
     def _contradiction_test(self, records: set[str]) -> Callable[[str, str], bool]:
         """Whether two of ``records`` contradict; encodings are read once, pairs compared lazily."""
         encodings: dict[str, RecordEncoding] | None = None
-        frequencies: NameFrequencies | None = None
+        frequencies: Frequencies | None = None
 
         def contradicts(first: str, second: str) -> bool:
             nonlocal encodings, frequencies

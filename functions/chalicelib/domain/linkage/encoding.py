@@ -16,7 +16,7 @@ useless for a dictionary attack ("hash every name in the phone book") without th
 * **Spelling tokens**: 64-bit keyed BLAKE2b of a name's spelling key, of its other
   readings (normalise.name_readings) and of every spelling one letter shorter, as read
   and as written. Two names one letter apart share one of the shorter spellings; the
-  store counts records per spelling (term frequencies, scoring.NameFrequencies). A given
+  store counts records per spelling (term frequencies, scoring.Frequencies). A given
   or family name of several words (Ana-Maria, a whole name written into one field) also
   has the spelling token of each word; a whole name written into one field, the other
   left empty, is also encoded as the given and family names it splits into (``splits``,
@@ -31,6 +31,12 @@ useless for a dictionary attack ("hash every name in the phone book") without th
   (normalise.initial_letters), whose bits the filter of every name starting so holds.
   Initials within a name are no part of its spelling (Jelena P. is Jelena), and the one
   after a given name is the father's when the record gives none apart.
+
+* **Periods of identification**: tokens of the 30-day period in which the record's
+  institution identified the person and of the period before, so that records written
+  within 30 days of each other always share one (referrals, scoring). Which records
+  were identified within a month or two of each other is visible, and from the shared
+  records the order of the periods; not the date of any one.
 
 Birth years are kept only as tokens: equality and nearness are visible, the year is not. A
 year derived from an age at identification carries two tokens (the birthday may fall
@@ -54,6 +60,7 @@ import hashlib
 import hmac
 import struct
 from dataclasses import dataclass, field
+from datetime import date
 from functools import cached_property
 from typing import Any, Iterable, Mapping, NamedTuple
 
@@ -71,6 +78,7 @@ MAX_ALIASES = 6
 MAX_DOCUMENTS = 4
 MAX_NAME_WORDS = 4
 MAX_NAME_WORDS_READ_AS_FATHER = 6
+IDENTIFIED_TOGETHER_DAYS = 30
 _PAD = "_"
 
 
@@ -193,8 +201,10 @@ class RecordEncoding:
     given_initials: tuple[BloomFilter, ...] = ()
     family_initials: tuple[BloomFilter, ...] = ()
     father_initials: tuple[BloomFilter, ...] = ()
+    identified: frozenset[bytes] = frozenset()
     full_name_spelling: bytes | None = field(init=False, repr=False, compare=False)
     name_spellings: frozenset[bytes] = field(init=False, repr=False, compare=False)
+    counted_tokens: frozenset[bytes] = field(init=False, repr=False, compare=False)
     names: Mapping[str, "Name"] = field(init=False, repr=False, compare=False)
 
     _BLOOMS = ("given", "family", "father", "place")
@@ -203,7 +213,7 @@ class RecordEncoding:
     _TOKEN_SETS = ("given_readings", "family_readings", "father_readings", "given_neighbours",
                    "family_neighbours", "father_neighbours", "place_neighbours",
                    "birth_years", "birth_months", "citizenships")
-    _FULL_TOKEN_SETS = frozenset({"birth_years", "birth_months", "citizenships", "near_birth_years"})
+    _FULL_TOKEN_SETS = frozenset({"birth_years", "birth_months", "citizenships", "near_birth_years", "identified"})
     # Stored after "aliases" and "documents" (_FIELD_NAMES), as "splits": the fields were
     # added to version 2, whose stored tags keep their numbers.
     _WORD_SETS = ("given_words", "family_words")
@@ -211,9 +221,11 @@ class RecordEncoding:
     _LATER_WORD_SETS = ("father_in_name",)
     # Stored after "without_father", for the same reason.
     _LATEST_TOKEN_SETS = ("near_birth_years",)
-    _ALL_TOKEN_SETS = _TOKEN_SETS + _WORD_SETS + _LATER_WORD_SETS + _LATEST_TOKEN_SETS
+    # Stored after the initials, for the same reason.
+    _LAST_TOKEN_SETS = ("identified",)
+    _ALL_TOKEN_SETS = _TOKEN_SETS + _WORD_SETS + _LATER_WORD_SETS + _LATEST_TOKEN_SETS + _LAST_TOKEN_SETS
     # A name written as its initial: one filter per letter it may stand for
-    # (normalise.initial_letters). Stored last, for the same reason.
+    # (normalise.initial_letters). Stored after "near_birth_years", for the same reason.
     _INITIALS = ("given_initials", "family_initials", "father_initials")
 
     @property
@@ -222,8 +234,9 @@ class RecordEncoding:
         return len(self.birth_years) == 1
 
     def __post_init__(self) -> None:
-        """The full name's spelling (given and family, in either order) and the spellings
-        the store counts: given name, family name and both together."""
+        """The full name's spelling (given and family, in either order), the name
+        spellings (given name, family name and both together) and the tokens the store
+        counts: those spellings and the periods of identification."""
         full_name = None
         if self.given_spelling is not None and self.family_spelling is not None:
             first, second = sorted((self.given_spelling, self.family_spelling))
@@ -231,6 +244,7 @@ class RecordEncoding:
         spellings = (self.given_spelling, self.family_spelling, full_name)
         object.__setattr__(self, "full_name_spelling", full_name)
         object.__setattr__(self, "name_spellings", frozenset(s for s in spellings if s is not None))
+        object.__setattr__(self, "counted_tokens", self.name_spellings | self.identified)
         object.__setattr__(self, "names", {
             name: Name(getattr(self, name), getattr(self, f"{name}_spelling"), getattr(self, f"{name}_readings"),
                        getattr(self, f"{name}_neighbours"), getattr(self, f"{name}_words", frozenset()),
@@ -333,7 +347,8 @@ class RecordEncoding:
 
 _FIELD_NAMES = ("version", *RecordEncoding._BLOOMS, *RecordEncoding._TOKENS, *RecordEncoding._TOKEN_SETS,
                 "aliases", "documents", *RecordEncoding._WORD_SETS, "splits", *RecordEncoding._LATER_WORD_SETS,
-                "without_father", *RecordEncoding._LATEST_TOKEN_SETS, *RecordEncoding._INITIALS)
+                "without_father", *RecordEncoding._LATEST_TOKEN_SETS, *RecordEncoding._INITIALS,
+                *RecordEncoding._LAST_TOKEN_SETS)
 _REPEATED_FIELDS = frozenset({"aliases", "documents", "splits", "without_father", *RecordEncoding._INITIALS})
 _FIELD_TAGS = {name: tag for tag, name in enumerate(_FIELD_NAMES)}
 
@@ -457,10 +472,20 @@ class Encoder:
             splits=tuple(self._names(*pair) for pair in names_apart),
             father_in_name=self._father_in_name(words) if words else frozenset(),
             without_father=tuple(self._names(given, family) for given, family, _ in father_within),
+            identified=self._identified(normalise.identification_date(statistical)),
         )
         keys = block_keys(reading_keys["given"], reading_keys["family"], reading_keys["father"],
                           aliases, other_names, birth, [n for _, n in documents], self.block_key, father_within)
         return EncodedRecord(encoding, keys.joined, encoding.digest(), keys.searched)
+
+    def _identified(self, day: date | None) -> frozenset[bytes]:
+        """Tokens of the period of ``IDENTIFIED_TOGETHER_DAYS`` holding the identification
+        and of the period before: records identified that many days apart or fewer always
+        share one, records up to twice as far apart may."""
+        if day is None:
+            return frozenset()
+        period = day.toordinal() // IDENTIFIED_TOGETHER_DAYS
+        return frozenset(self.token("identified", str(number)) for number in (period, period - 1))
 
     @staticmethod
     def _written_names(identity: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, str | None]]:

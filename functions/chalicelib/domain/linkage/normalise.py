@@ -631,12 +631,17 @@ def _age(statistical: dict[str, Any]) -> int | None:
     return age if isinstance(age, int) and not isinstance(age, bool) and 0 <= age <= 120 else None
 
 
+def identification_date(statistical: dict[str, Any]) -> date | None:
+    """The day the record's institution identified the person, when written whole."""
+    year, month, day = _parse_date(statistical.get("identification_date"))
+    return date(year, month, day) if day is not None else None
+
+
 def _age_window(age: int, statistical: dict[str, Any]) -> tuple[date, date] | None:
     """The birth dates that give this age on the identification date."""
-    year, month, day = _parse_date(statistical.get("identification_date"))
-    if day is None or _plausible_year(year - age - 1) is None:
+    identified = identification_date(statistical)
+    if identified is None or _plausible_year(identified.year - age - 1) is None:
         return None
-    identified = date(year, month, day)
     return _years_before(identified, age + 1) + timedelta(days=1), _years_before(identified, age)
 
 

@@ -29,12 +29,17 @@ The probabilities are set from what is known about the data, not fitted to a sam
   twenty) about 8 % (the twelve months either side, each as likely as ``YEAR``), a full
   date of birth about once in 5,000. Victims come from a few municipalities, so a place
   of birth is shared by chance 4 % of the time. Given names mostly tell the sex
-  already; most victims in a national database are its citizens.
+  already; most victims in a national database are its citizens. A victim one institution
+  identifies is referred to others, which write her down within days or weeks: about a
+  third of the pairs of one person's records were written within a month or so of each
+  other, a namesake's about one time in twenty; records written apart weigh nothing, as
+  one person is identified again, years later, as often as anyone.
 
-Those u are defaults: with ``NameFrequencies`` (counts the store keeps), a given or
+Those u are defaults: with ``Frequencies`` (counts the store keeps), a given or
 family name agreeing is weighed by how common that name is in the database, and both
 names agreeing by how common the full name is (namesakes are commoner than the two
-frequencies multiplied); see ``NameFrequencies``.
+frequencies multiplied), and two records written in the same weeks by how many records
+were; see ``Frequencies``.
 
 The father's name and the place of birth are not independent of the names. Different
 persons with the same family name are often siblings or cousins, who share a father's
@@ -76,7 +81,7 @@ and father imply the same village): two records whose given names do not agree a
 closely (or through an alias) are never linked automatically, however much else agrees
 — twins share everything but the given name, and sisters are often named alike
 (Driton/Dritan: two established names a letter apart compare as ``PARTIAL``, see
-``NameFrequencies``). Two exceptions: a document number that agrees, and given names
+``Frequencies``). Two exceptions: a document number that agrees, and given names
 that are merely similar (``PARTIAL``: a typo in a short name) when the whole date of
 birth agrees. Sisters born on different days stay apart; twins with similar names are
 the one case this lets through, and a reviewer can split them. A given name written as
@@ -87,8 +92,9 @@ for the match, but does not stand for a father's name beside an age a year off.
 A second rule: an age at identification with no date beside it is often estimated. When
 it places the birth a year away from the other record's (``YEAR_RANGE``), names and that
 age never link automatically unless the father's name, the place of birth or a document
-agrees too; a reviewer decides. An age that agrees (``AGE``) weighs less than a written
-year, and links when the names are rare enough.
+agrees too, or the records were written within weeks of each other (one referral, whose
+clerks estimated the age apart); a reviewer decides. An age that agrees (``AGE``) weighs
+less than a written year, and links when the names are rare enough.
 
 A third: names alone never link automatically, however rare: the date of birth, the
 father's name, the place of birth or a document must weigh for the match too. Sex and
@@ -239,6 +245,17 @@ DEFAULT_PROBABILITIES: Mapping[str, Mapping[Level, tuple[float, float]]] = {
         Level.CLOSE: (0.08, 0.04),
         Level.DISAGREE: (0.12, 0.71),
     },
+    # A victim identified by one institution is referred to others, which write her down
+    # within days or weeks: about a third of the pairs of one person's records were
+    # written within a month or so of each other (``EXACT``; Encoder._identified), and a
+    # namesake's records that close by chance about one time in twenty, in a database of
+    # some years (the share of records identified then, when the store's counts are
+    # known: Frequencies.identified_together). Records identified months or years apart
+    # are one person's too, identified again, as often as anyone's: no evidence either way.
+    "identification_date": {
+        Level.EXACT: (0.30, 0.05),
+        Level.DISAGREE: (0.70, 0.70),
+    },
     "documents": {
         Level.EXACT: (0.95, 0.0005),
         Level.DISAGREE: (0.40, 0.9995),
@@ -271,7 +288,7 @@ class Thresholds:
     (16.2); or an agreeing age at identification (17.0). Names with an age a year off go
     to review whatever they score, and so do names alone, however rare (``classify``).
     ``review`` = 13 keeps siblings and a single name out of the queue, and names alone in
-    it. A name common in the database weighs less (``NameFrequencies``): then the same
+    it. A name common in the database weighs less (``Frequencies``): then the same
     evidence goes to review.
 
     The auto-link threshold moves by log2(records / ``reference_records``) with the size
@@ -488,6 +505,13 @@ def _birth_level(a: RecordEncoding, b: RecordEncoding) -> Level:
     return Level.YEAR_RANGE
 
 
+def _identified_level(a: RecordEncoding, b: RecordEncoding) -> Level:
+    """Identified within a month or so of each other (``EXACT``; Encoder._identified) or not."""
+    if not a.identified or not b.identified:
+        return Level.MISSING
+    return Level.EXACT if a.identified & b.identified else Level.DISAGREE
+
+
 def _sex_level(a: RecordEncoding, b: RecordEncoding) -> Level:
     if a.sex is None or b.sex is None:
         return Level.MISSING
@@ -542,22 +566,26 @@ def _relatedness(given: Level, family: Level, swapped: bool) -> str:
 _AGE_A_YEAR_OFF = Level.YEAR_RANGE
 _TYPO_APART = frozenset({Level.CLOSE, Level.ONE_LETTER})
 _FATHER_OR_DOCUMENT = ("father_name", "documents")
-_CORROBORATING_FIELDS = (*_FATHER_OR_DOCUMENT, "place_of_birth")
+_CORROBORATING_FIELDS = (*_FATHER_OR_DOCUMENT, "place_of_birth", "identification_date")
 _CORROBORATES = frozenset({Level.EXACT, Level.CLOSE, Level.ONE_LETTER})
 _LIFELONG_FIELDS = ("given_name", "birth_date", "father_name", "sex")
 _BESIDE_THE_NAMES = ("birth_date", *_CORROBORATING_FIELDS)
-_COMPLETED_FIELDS = frozenset({"father_name", "birth_date", "place_of_birth", "documents", "citizenship"})
+_COMPLETED_FIELDS = frozenset(
+    {"father_name", "birth_date", "place_of_birth", "documents", "citizenship", "identification_date"}
+)
 
 
 PRIOR_RECORDS = 2000
 MAX_RARITY_GAIN = 4
 ESTABLISHED_NAME_RECORDS = 2
 MISSPELLING_SHARE = 0.1
+SHARING_PERIODS, HELD_PERIODS = 3, 4
 
 
 @dataclass(frozen=True)
-class NameFrequencies:
-    """How many records write each name spelling, out of how many records.
+class Frequencies:
+    """How many records write each name spelling, or were identified in each period, out
+    of how many records.
 
     A name that agrees is weighed by how common it is in the database (term frequency):
     two records sharing a name few others have are likelier one person than two sharing
@@ -577,6 +605,9 @@ class NameFrequencies:
     common name's misspellings recur, but far less often than the name): they compare as
     ``PARTIAL``, or as ``ALIAS`` when one is the other's short form (Moza / Mimoza).
 
+    Records identified in the same weeks (``identified_together``) are weighed so too:
+    in a young database, or in weeks when many victims were identified, it is common.
+
     The counts must leave out the records of the two persons compared (``without``): a
     person's own records say nothing of how common the name is among others.
     """
@@ -584,12 +615,28 @@ class NameFrequencies:
     records: int
     counts: Mapping[bytes, int]
 
-    def without(self, *encodings: RecordEncoding) -> "NameFrequencies":
+    def without(self, *encodings: RecordEncoding) -> "Frequencies":
         counts = dict(self.counts)
         for encoding in encodings:
-            for spelling in encoding.name_spellings & counts.keys():
-                counts[spelling] = max(counts[spelling] - 1, 0)
-        return NameFrequencies(max(self.records - len(encodings), 0), counts)
+            for token in encoding.counted_tokens & counts.keys():
+                counts[token] = max(counts[token] - 1, 0)
+        return Frequencies(max(self.records - len(encodings), 0), counts)
+
+    def identified_together(self, a: RecordEncoding, b: RecordEncoding, prior: float) -> float:
+        """The share of the records identified in the same weeks as one of two records,
+        the larger, blended with ``prior`` as names are.
+
+        Each record holds the tokens of two periods (Encoder._identified); the records
+        sharing one with it are those of three periods, and the two tokens' counts add up
+        to about four periods' records.
+        """
+        records_then = [
+            SHARING_PERIODS / HELD_PERIODS * sum(self.counts[token] for token in encoding.identified)
+            for encoding in (a, b) if encoding.identified <= self.counts.keys()
+        ]
+        if not records_then:
+            return prior
+        return (max(records_then) + PRIOR_RECORDS * prior) / (self.records + PRIOR_RECORDS)
 
     def rarity(self, first: bytes | None, second: bytes | None, prior: float, default: float) -> float:
         """The share of the records writing the more common of two spellings, blended
@@ -632,9 +679,9 @@ class FellegiSunter:
 
     def _name_field(
         self, field: str, a: RecordEncoding, mine: str, b: RecordEncoding, theirs: str,
-        frequencies: NameFrequencies | None,
+        frequencies: Frequencies | None,
     ) -> FieldComparison:
-        """A given or family name field, weighed by how common the name is (NameFrequencies)."""
+        """A given or family name field, weighed by how common the name is (Frequencies)."""
         level = _name_level(a, mine, b, theirs)
         if frequencies is None or level not in _NAME_AGREES:
             return self._field(field, level)
@@ -648,7 +695,7 @@ class FellegiSunter:
 
     def _full_name(
         self, given: FieldComparison, family: FieldComparison, a: RecordEncoding, b: RecordEncoding,
-        frequencies: NameFrequencies,
+        frequencies: Frequencies,
     ) -> tuple[FieldComparison, FieldComparison]:
         """Both names agreeing weigh by how common the full name is, not each name alone:
         namesakes are commoner than the two names' frequencies multiplied."""
@@ -663,7 +710,7 @@ class FellegiSunter:
                 FieldComparison(family.field, family.level, family.weight + change))
 
     def _names(
-        self, a: RecordEncoding, b: RecordEncoding, frequencies: NameFrequencies | None, father_in_names: bool
+        self, a: RecordEncoding, b: RecordEncoding, frequencies: Frequencies | None, father_in_names: bool
     ) -> tuple[FieldComparison, FieldComparison, bool]:
         """The names as written, or as a whole name written into one field splits into
         (``RecordEncoding.splits``), or, when they hold the other record's father's name,
@@ -694,7 +741,7 @@ class FellegiSunter:
         )
 
     def _names_read(
-        self, a: RecordEncoding, b: RecordEncoding, frequencies: NameFrequencies | None
+        self, a: RecordEncoding, b: RecordEncoding, frequencies: Frequencies | None
     ) -> tuple[FieldComparison, FieldComparison, bool]:
         straight = (
             self._name_field("given_name", a, "given", b, "given", frequencies),
@@ -719,7 +766,7 @@ class FellegiSunter:
             given, family = self._full_name(given, family, a, b, frequencies)
         return given, family, swapped
 
-    def compare(self, a: RecordEncoding, b: RecordEncoding, frequencies: NameFrequencies | None = None) -> Comparison:
+    def compare(self, a: RecordEncoding, b: RecordEncoding, frequencies: Frequencies | None = None) -> Comparison:
         """Field by field; with ``frequencies``, names weigh by how common they are."""
         father_in_names = _father_named_in(a, b) or _father_named_in(b, a)
         given, family, swapped = self._names(a, b, frequencies, father_in_names)
@@ -734,8 +781,20 @@ class FellegiSunter:
             self._field("documents", _documents_level(a, b)),
             self._field("sex", _sex_level(a, b)),
             self._field("citizenship", _citizenship_level(a, b)),
+            self._identified_field(a, b, frequencies),
         )
         return Comparison(fields, sum(f.weight for f in fields), swapped)
+
+    def _identified_field(self, a: RecordEncoding, b: RecordEncoding,
+                          frequencies: Frequencies | None) -> FieldComparison:
+        """Identified in the same weeks, weighed by how many records were (Frequencies):
+        when most were, one person's records were too, and it says nothing."""
+        level = _identified_level(a, b)
+        if frequencies is None or level is not Level.EXACT:
+            return self._field("identification_date", level)
+        m, u = self._probabilities["identification_date"][Level.EXACT]
+        together = frequencies.identified_together(a, b, u)
+        return FieldComparison("identification_date", level, math.log2(max(m, together) / together))
 
     @staticmethod
     def complete(best: Comparison, others: Iterable[Comparison]) -> Comparison:
@@ -769,7 +828,8 @@ class FellegiSunter:
             not comparison.given_names_differ or birthday_agrees and not comparison.given_names_contradict
         )
         birth_allows = comparison.level("birth_date") is not _AGE_A_YEAR_OFF or any(
-            comparison.level(field) in _CORROBORATES for field in _CORROBORATING_FIELDS
+            compared.level in _CORROBORATES and compared.weight > 0
+            for compared in comparison.fields if compared.field in _CORROBORATING_FIELDS
         )
         more_than_names = any(
             compared.weight > 0 for compared in comparison.fields if compared.field in _BESIDE_THE_NAMES

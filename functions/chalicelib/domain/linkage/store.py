@@ -82,9 +82,10 @@ class LinkageStore(ABC):
     def get_encodings(self, record_ids: Iterable[str]) -> dict[str, RecordEncoding]: ...
 
     @abstractmethod
-    def name_counts(self, spellings: Iterable[bytes]) -> tuple[int, dict[bytes, int]]:
-        """The number of stored records, and how many of them write each name spelling
-        (``RecordEncoding.name_spellings``); saving and deleting records keep both current."""
+    def token_counts(self, tokens: Iterable[bytes]) -> tuple[int, dict[bytes, int]]:
+        """The number of stored records, and how many of them hold each counted token
+        (``RecordEncoding.counted_tokens``: name spellings, periods of identification);
+        saving and deleting records keep both current."""
 
     # persons
 
@@ -189,7 +190,7 @@ class InMemoryLinkageStore(LinkageStore):
         self._reviews: dict[str, ReviewPair] = {}
         self._reviews_by_record: dict[str, set[str]] = {}
         self._decisions: dict[str, dict[str, ReviewDecision]] = {}
-        self._spelling_counts: dict[bytes, int] = {}
+        self._token_counts: dict[bytes, int] = {}
 
     def get_record(self, record_id: str) -> StoredRecord | None:
         entry = self._records.get(record_id)
@@ -208,20 +209,20 @@ class InMemoryLinkageStore(LinkageStore):
         entry = _Entry(encoded.encoding.to_bytes(), encoded.block_keys, encoded.digest)
         if previous is not None:
             self._leave_blocks(record_id, previous.block_keys)
-            self._count(RecordEncoding.from_bytes(previous.encoding).name_spellings, -1)
+            self._count(RecordEncoding.from_bytes(previous.encoding).counted_tokens, -1)
             entry.person_id = previous.person_id
         self._records[record_id] = entry
-        self._count(encoded.encoding.name_spellings, 1)
+        self._count(encoded.encoding.counted_tokens, 1)
         for key in encoded.block_keys:
             self._blocks.setdefault(key, []).append(record_id)
 
-    def _count(self, spellings: frozenset[bytes], change: int) -> None:
-        for spelling in spellings:
-            count = self._spelling_counts.get(spelling, 0) + change
+    def _count(self, tokens: frozenset[bytes], change: int) -> None:
+        for token in tokens:
+            count = self._token_counts.get(token, 0) + change
             if count:
-                self._spelling_counts[spelling] = count
+                self._token_counts[token] = count
             else:
-                del self._spelling_counts[spelling]
+                del self._token_counts[token]
 
     def _leave_blocks(self, record_id: str, block_keys: tuple[str, ...]) -> None:
         for key in block_keys:
@@ -236,7 +237,7 @@ class InMemoryLinkageStore(LinkageStore):
         if entry is None:
             return
         self._leave_blocks(record_id, entry.block_keys)
-        self._count(RecordEncoding.from_bytes(entry.encoding).name_spellings, -1)
+        self._count(RecordEncoding.from_bytes(entry.encoding).counted_tokens, -1)
         if entry.person_id is not None and entry.person_id in self._persons:
             self._persons[entry.person_id][1].discard(record_id)
 
@@ -251,8 +252,8 @@ class InMemoryLinkageStore(LinkageStore):
             if record_id in self._records
         }
 
-    def name_counts(self, spellings: Iterable[bytes]) -> tuple[int, dict[bytes, int]]:
-        return len(self._records), {spelling: self._spelling_counts.get(spelling, 0) for spelling in spellings}
+    def token_counts(self, tokens: Iterable[bytes]) -> tuple[int, dict[bytes, int]]:
+        return len(self._records), {token: self._token_counts.get(token, 0) for token in tokens}
 
     def create_person(self, person_id: str, created_at: int) -> None:
         if person_id in self._persons or person_id in self._redirects:
