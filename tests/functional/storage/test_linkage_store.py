@@ -8,11 +8,11 @@ import itertools
 import os
 import random
 import uuid
-from datetime import date, timedelta
 from abc import ABC, abstractmethod
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
+from datetime import date, timedelta
 from typing import Any
 
 import pytest

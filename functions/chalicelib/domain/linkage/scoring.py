@@ -634,9 +634,7 @@ class Frequencies:
             SHARING_PERIODS / HELD_PERIODS * sum(self.counts[token] for token in encoding.identified)
             for encoding in (a, b) if encoding.identified <= self.counts.keys()
         ]
-        if not records_then:
-            return prior
-        return (max(records_then) + PRIOR_RECORDS * prior) / (self.records + PRIOR_RECORDS)
+        return self._blended(max(records_then), prior) if records_then else prior
 
     def rarity(self, first: bytes | None, second: bytes | None, prior: float, default: float) -> float:
         """The share of the records writing the more common of two spellings, blended
@@ -644,8 +642,12 @@ class Frequencies:
         known = [self.counts[s] for s in (first, second) if s is not None and s in self.counts]
         if not known:
             return prior / default
-        share = (max(known) + PRIOR_RECORDS * prior) / (self.records + PRIOR_RECORDS)
-        return max(share / default, 1 / MAX_RARITY_GAIN)
+        return max(self._blended(max(known), prior) / default, 1 / MAX_RARITY_GAIN)
+
+    def _blended(self, holding: float, prior: float) -> float:
+        """The share of the records that ``holding`` records make, blended with ``prior``
+        as if ``PRIOR_RECORDS`` more records held it at that share."""
+        return (holding + PRIOR_RECORDS * prior) / (self.records + PRIOR_RECORDS)
 
     def two_names(self, first: bytes | None, second: bytes | None) -> bool:
         """Both spellings are established names, neither a misspelling of the other."""
