@@ -105,8 +105,8 @@ def test_a_long_name_does_not_multiply_the_keys_of_its_record():
     estimated_age = {"age_at_identification": 30, "identification_date": "2024-09-01"}
     very_long = {**usual, "given_name": "Aleksandra Marija Jovana Milica Katarina Ljubica " * 2,
                  "family_name": "Radosavljević Dimitrijević Zdravković Milovanović " * 2}
-    assert len(keys(usual, estimated_age)) < 80
-    assert len(keys(very_long, estimated_age)) < 120
+    assert len(keys(usual, estimated_age)) < 100
+    assert len(keys(very_long, estimated_age)) < 140
 
 
 def test_a_moldovan_name_in_cyrillic_meets_its_latin_spelling():
@@ -139,3 +139,14 @@ def test_a_fathers_name_written_after_the_given_name_meets_the_fathers_name_give
     apart = {"given_name": "Blerta", "family_name": "Hasani", "father_name": "Përparim"}
     assert specific(apart) & specific({"given_name": "Blerta Përparim", "family_name": "Hasani"})
     assert specific(apart) & specific({"given_name": "Blera Perparim", "family_name": "Hasani"})
+
+
+def test_a_record_without_a_year_meets_one_with_a_typo_in_a_name_whichever_comes_first():
+    misspelt_without_year = {"given_name": "Arbër", "family_name": "Krasmiqi"}
+    assert searched(misspelt_without_year) & keys(ARBER)
+    assert searched(ARBER) & keys(misspelt_without_year)
+
+
+def test_two_records_without_a_year_meet_despite_a_typo_in_a_name():
+    assert searched({"given_name": "Fatmire", "family_name": "Beriha"}) & keys(
+        {"given_name": "FATMIRE", "family_name": "BERISHA", "place_of_birth": "Durrës"})

@@ -17,7 +17,8 @@ initials + date of birth    typos in both names, when both dates are full
 alias + family + year       a nickname in ``other_names`` or used as the given name
 given + alias + year        a former family name in ``other_names`` used as the family name
 document number             everything else
-names only (two, broad)     a birth year unknown on one side (see below)
+names only (two, broad)     a birth year unknown on one side, with one typo in either name
+                            (see below)
 ==========================  ==========================================================
 
 Names enter as order-free skeletons (normalise.skeleton), so swapped given and family
@@ -34,7 +35,9 @@ empty, enters as the given and family names it splits into (``name_pairs``).
 A record without a birth year shares none of the year keys, and perhaps no father. So
 every record with both names joins a broad names-only block, which records without a
 year search; and records without a year also join a names-and-no-year block, which
-every record searches. A record with a year thus never searches the names-only block,
+every record searches. Both are made, like the names-and-year keys, for the names as
+read and for their one-deletion neighbourhood: a record that gives neither year nor
+father is the one whose name is most often all there is to find it by, typo and all. A record with a year thus never searches the names-only block,
 which grows with every namesake in the database, only the block of the rarer records
 that lack a year (``BlockKeys``: the blocks a record joins are not all those it searches).
 Likewise a record searches, without joining, the names-and-year blocks of the years a
@@ -198,7 +201,7 @@ def block_keys(
     joined_broad: list[tuple[str, str]] = []
     searched_broad: list[tuple[str, str]] = []
 
-    for both_names in read_names:
+    for both_names in sorted(typo_tolerant.union(read_names)):
         names_only, names_without_year = ("names", both_names), ("names+no-year", both_names)
         joined_broad.append(names_only)
         if years:
