@@ -8,8 +8,9 @@ or decisions change, the persons involved are recomputed:
    joined unless a ``no_match`` decision lies between them — so a reviewer's ``no_match``
    can never be undone by automatic links, however many. An automatic link also leaves
    two groups apart when a pair across them *contradicts* (scoring.py: it would not link,
-   and a lifelong field disagrees): a record that matches two namesakes joins one of
-   them, never both;
+   and a lifelong field disagrees) and no third record answers it (another record of the
+   other group agreeing on that field): a record that matches two namesakes joins one of
+   them, never both, and a name misspelt in one record does not split a person;
 2. each resulting group keeps the oldest person id among its records' former persons;
    the other former ids redirect to it (a merge), groups left without an id get a fresh
    random one (a split, or a new person). When a person splits, the part with most
@@ -115,17 +116,18 @@ class _Changes:
 
 class _Groups:
     """Union–find over records that refuses to join groups a ``no_match`` separates, and
-    refuses automatic links between groups that hold a contradicting pair."""
+    refuses automatic links between groups that hold a contradicting pair no other record
+    answers (``Linker._contradiction_test``)."""
 
     def __init__(
         self,
         records: Iterable[str],
         apart: Mapping[str, set[str]],
-        contradicts: Callable[[str, str], bool],
+        contradict: Callable[[set[str], set[str], set[str]], bool],
     ) -> None:
         self._group = {record: {record} for record in records}
         self._apart = apart
-        self._contradicts = contradicts
+        self._contradict = contradict
 
     def join(self, first: str, second: str, automatic: bool) -> None:
         a, b = self._group[first], self._group[second]
@@ -134,7 +136,7 @@ class _Groups:
         small, large = (a, b) if len(a) <= len(b) else (b, a)
         if any(self._apart.get(record, set()) & large for record in small):
             return
-        if automatic and any(self._contradicts(mine, theirs) for mine in small for theirs in large):
+        if automatic and self._contradict(small, large, {first, second}):
             return
         large.update(small)
         for record in small:
@@ -440,24 +442,50 @@ class Linker:
             groups.join(link.record_id, link.other_id, automatic=link.source is LinkSource.AUTOMATIC)
         self._assign_ids(groups.groups(), changes)
 
-    def _contradiction_test(self, records: set[str]) -> Callable[[str, str], bool]:
-        """Whether two of ``records`` contradict; encodings are read once, pairs compared lazily."""
+    def _contradiction_test(self, records: set[str]) -> Callable[[set[str], set[str], set[str]], bool]:
+        """Whether two groups of ``records``, about to be joined by a link, contradict as
+        persons: a pair across them contradicts (scoring.py) on a lifelong field that
+        neither record agrees on with another record of the other group, the link's own
+        pair aside. A father's initial mistyped in one record, or a given name misspelt
+        twice over, is answered by the records that wrote it right; a namesake's father
+        disagrees with every record of the other person that gives one; and the link
+        itself, which may be a chance agreement, never answers the doubt it raises.
+        Encodings are read once, pairs compared lazily and once."""
         encodings: dict[str, RecordEncoding] | None = None
         frequencies: Frequencies | None = None
+        compared: dict[tuple[str, str], Comparison] = {}
 
-        def contradicts(first: str, second: str) -> bool:
+        def loaded() -> tuple[dict[str, RecordEncoding], Frequencies]:
             nonlocal encodings, frequencies
-            if encodings is None:
+            if encodings is None or frequencies is None:
                 encodings = self.store.get_encodings(sorted(records))
                 frequencies = self._frequencies(encodings.values())
-            if first not in encodings or second not in encodings:
-                return False
-            comparison = self.model.compare(
-                encodings[first], encodings[second], frequencies.without(encodings[first], encodings[second])
-            )
-            return self.model.contradicts(comparison, self._thresholds(frequencies))
+            return encodings, frequencies
 
-        return contradicts
+        def comparison(first: str, second: str) -> Comparison:
+            if (first, second) not in compared:
+                encoded, counts = loaded()
+                compared[first, second] = self.model.compare(
+                    encoded[first], encoded[second], counts.without(encoded[first], encoded[second])
+                )
+            return compared[first, second]
+
+        def agreeing(record: str, group: set[str], link: set[str]) -> frozenset[str]:
+            return frozenset().union(*(self.model.agreeing_lifelong_fields(comparison(record, other))
+                                       for other in group if {record, other} != link))
+
+        def contradict(first: set[str], second: set[str], link: set[str]) -> bool:
+            encoded, counts = loaded()
+            thresholds = self._thresholds(counts)
+            first, second = first & encoded.keys(), second & encoded.keys()
+            for mine in sorted(first):
+                for theirs in sorted(second):
+                    fields = self.model.contradicting_fields(comparison(mine, theirs), thresholds)
+                    if fields and fields - agreeing(mine, second, link) - agreeing(theirs, first, link):
+                        return True
+            return False
+
+        return contradict
 
     def _assign_ids(self, groups: list[set[str]], changes: _Changes) -> None:
         former = {record: self.store.person_of(record) for group in groups for record in group}

@@ -118,8 +118,11 @@ disagrees on both sides. Birth years a year apart (``NEAR``) do not disagree, un
 given names are not the same either: Fatime and Fatmire Gashi, daughters of Bujar, born
 a year apart, are sisters more often than one woman whose name and year were both
 written wrong. The linker never lets automatic links join two groups of records between
-which such a pair lies: a sparse record (names and birth year) that matches two
-namesakes must not make them one person.
+which such a pair lies (``contradicting_fields``), unless another record of the other
+group agrees with one of the two on each such field (``agreeing_lifelong_fields``): a
+sparse record (names and birth year) that matches two namesakes must not make them one
+person, but a father's name or given name misspelt in one record of a person is answered
+by the records that write it right.
 
 ``complete`` weighs a record against a whole person: each field but the names is taken
 at its strongest among the person's records, so that one record's father and another's
@@ -569,6 +572,11 @@ _FATHER_OR_DOCUMENT = ("father_name", "documents")
 _CORROBORATING_FIELDS = (*_FATHER_OR_DOCUMENT, "place_of_birth", "identification_date")
 _CORROBORATES = frozenset({Level.EXACT, Level.CLOSE, Level.ONE_LETTER})
 _LIFELONG_FIELDS = ("given_name", "birth_date", "father_name", "sex")
+_ANSWERS_DISAGREEMENT = {
+    "birth_date": frozenset({Level.EXACT, Level.TRANSPOSED, Level.CLOSE}),
+    "father_name": _CORROBORATES,
+    "sex": frozenset({Level.EXACT}),
+}
 _BESIDE_THE_NAMES = ("birth_date", *_CORROBORATING_FIELDS)
 _COMPLETED_FIELDS = frozenset(
     {"father_name", "birth_date", "place_of_birth", "documents", "citizenship", "identification_date"}
@@ -817,10 +825,27 @@ class FellegiSunter:
     def contradicts(comparison: Comparison, thresholds: Thresholds) -> bool:
         """Would not link, and a field one person keeps for life disagrees, or given names
         that are not the same are born a year apart (module docstring)."""
+        return bool(FellegiSunter.contradicting_fields(comparison, thresholds))
+
+    @staticmethod
+    def contradicting_fields(comparison: Comparison, thresholds: Thresholds) -> frozenset[str]:
+        """The lifelong fields on which a pair contradicts (``contradicts``), if any."""
         if comparison.score >= thresholds.auto_link:
-            return False
-        siblings = comparison.given_names_differ and comparison.level("birth_date") is Level.NEAR
-        return siblings or any(comparison.level(field) is Level.DISAGREE for field in _LIFELONG_FIELDS)
+            return frozenset()
+        fields = {field for field in _LIFELONG_FIELDS if comparison.level(field) is Level.DISAGREE}
+        if comparison.given_names_differ and comparison.level("birth_date") is Level.NEAR:
+            fields.add("given_name")
+        return frozenset(fields)
+
+    @staticmethod
+    def agreeing_lifelong_fields(comparison: Comparison) -> frozenset[str]:
+        """The lifelong fields that agree as one person's do: a given name that is the
+        same, a father's name written alike or a letter apart (not an initial, which many
+        fathers share), a whole date of birth alike or a digit apart, the same sex."""
+        fields = {compared.field for compared in comparison.fields
+                  if compared.level in _ANSWERS_DISAGREEMENT.get(compared.field, ())}
+        same_given_name = comparison.level("given_name") in _SAME_GIVEN_NAME and not comparison.given_names_differ
+        return frozenset(fields | ({"given_name"} if same_given_name else set()))
 
     @staticmethod
     def classify(comparison: Comparison, thresholds: Thresholds) -> Decision:
