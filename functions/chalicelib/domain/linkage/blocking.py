@@ -37,9 +37,10 @@ every record with both names joins a broad names-only block, which records witho
 year search; and records without a year also join a names-and-no-year block, which
 every record searches. Both are made, like the names-and-year keys, for the names as
 read and for their one-deletion neighbourhood: a record that gives neither year nor
-father is the one whose name is most often all there is to find it by, typo and all. A record with a year thus never searches the names-only block,
-which grows with every namesake in the database, only the block of the rarer records
-that lack a year (``BlockKeys``: the blocks a record joins are not all those it searches).
+father is the one whose name is most often all there is to find it by, typo and all. A
+record with a year thus never searches the names-only block, which grows with every
+namesake in the database, only the block of the rarer records that lack a year
+(``BlockKeys``: the blocks a record joins are not all those it searches).
 Likewise a record searches, without joining, the names-and-year blocks of the years a
 year beyond its own (``BirthDate.near_years``): of two records whose years are a year
 apart, the later one meets the earlier, and no record joins more blocks for it.

@@ -446,8 +446,8 @@ class Linker:
         """Whether two groups of ``records``, about to be joined by a link, contradict as
         persons: a pair across them contradicts (scoring.py) on a lifelong field that
         neither record agrees on with another record of the other group, the link's own
-        pair aside. A father's initial mistyped in one record, or a given name misspelt
-        twice over, is answered by the records that wrote it right; a namesake's father
+        pair aside. A father's name mistyped in one record, or a given name misspelt
+        two ways, is answered by the records that wrote it right; a namesake's father
         disagrees with every record of the other person that gives one; and the link
         itself, which may be a chance agreement, never answers the doubt it raises.
         Encodings are read once, pairs compared lazily and once."""
