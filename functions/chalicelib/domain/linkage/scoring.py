@@ -63,7 +63,9 @@ may carry it among its names, as Albanian, Serbian and Russian write a full name
 Ilir Berisha, Мария Петровна Иванова: ``RecordEncoding.father_in_name``); when the names
 agree, another record's father's name found among those words agrees as a father's name,
 and the names are also read without the last word of the name that carries it
-(``RecordEncoding.without_father``: Arta Ilir as Arta). When the other record gives no
+(``RecordEncoding.without_father``: Arta Ilir as Arta), and only so when that word is the
+only father's name either record gives: one word does not make both the names and the
+fathers agree (twins, Mirela Driton and Mimoza Driton). When the other record gives no
 father's name, apart or among its names, the word may as well be a second given name:
 names that agree only so leave the given names similar (``PARTIAL``), not disagreeing.
 Read crossed, which pair is "the given name" depends on the direction of the
@@ -720,13 +722,19 @@ class FellegiSunter:
                 FieldComparison(family.field, family.level, family.weight + change))
 
     def _names(
-        self, a: RecordEncoding, b: RecordEncoding, frequencies: Frequencies | None, father_in_names: bool
+        self, a: RecordEncoding, b: RecordEncoding, frequencies: Frequencies | None, father_in_names: bool,
+        father_only_in_names: bool,
     ) -> tuple[FieldComparison, FieldComparison, bool]:
         """The names as written, or as a whole name written into one field splits into
         (``RecordEncoding.splits``), or, when they hold the other record's father's name,
-        without it (``RecordEncoding.without_father``): whichever reading agrees best."""
-        mine = (a, *a.splits, *(a.without_father if father_in_names else ()))
-        theirs = (b, *b.splits, *(b.without_father if father_in_names else ()))
+        without it (``RecordEncoding.without_father``): whichever reading agrees best.
+        When that word is the only father's name one of the two records gives
+        (``father_only_in_names``), the names holding it are read without it: the word
+        that makes the fathers agree must not also make the names alike (Mirela Driton
+        and Mimoza Driton, twins)."""
+        mine, theirs = (
+            self._readings(record, other, father_in_names, father_only_in_names) for record, other in ((a, b), (b, a))
+        )
         given, family, swapped = max(
             (self._names_read(my_names, their_names, frequencies) for my_names in mine for their_names in theirs),
             key=lambda names: names[0].weight + names[1].weight,
@@ -736,6 +744,14 @@ class FellegiSunter:
         ):
             given = self._field("given_name", Level.PARTIAL)
         return given, family, swapped
+
+    @staticmethod
+    def _readings(record: RecordEncoding, other: RecordEncoding, father_in_names: bool,
+                  father_only_in_names: bool) -> tuple[RecordEncoding, ...]:
+        """The readings of one record's names that ``_names`` compares (see there)."""
+        if father_only_in_names and record.without_father and _father_named_in(other, record):
+            return record.without_father
+        return (record, *record.splits, *(record.without_father if father_in_names else ()))
 
     def _agree_without_last_word(self, longer: RecordEncoding, shorter: RecordEncoding) -> bool:
         """Names of three words or more, read without the last word of the name that holds
@@ -779,7 +795,8 @@ class FellegiSunter:
     def compare(self, a: RecordEncoding, b: RecordEncoding, frequencies: Frequencies | None = None) -> Comparison:
         """Field by field; with ``frequencies``, names weigh by how common they are."""
         father_in_names = _father_named_in(a, b) or _father_named_in(b, a)
-        given, family, swapped = self._names(a, b, frequencies, father_in_names)
+        father_only_in_names = father_in_names and _father_level(a, b, False) is Level.MISSING
+        given, family, swapped = self._names(a, b, frequencies, father_in_names, father_only_in_names)
         condition = _relatedness(given.level, family.level, swapped)
         father_in_agreeing_names = father_in_names and _both_names_agree(given, family)
         fields = (
