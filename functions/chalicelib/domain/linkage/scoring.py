@@ -63,9 +63,9 @@ may carry it among its names, as Albanian, Serbian and Russian write a full name
 Ilir Berisha, Мария Петровна Иванова: ``RecordEncoding.father_in_name``); when the names
 agree, another record's father's name found among those words agrees as a father's name,
 and the names are also read without the last word of the name that carries it
-(``RecordEncoding.without_father``: Arta Ilir as Arta), and only so when that word is the
-only father's name either record gives: one word does not make both the names and the
-fathers agree (twins, Mirela Driton and Mimoza Driton). When the other record gives no
+(``RecordEncoding.without_father``: Arta Ilir as Arta), and only so when one of the two
+gives no father's name apart: one word does not make both the names and the fathers
+agree (twins, Mirela Driton and Mimoza Driton). When the other record gives no
 father's name, apart or among its names, the word may as well be a second given name:
 names that agree only so leave the given names similar (``PARTIAL``), not disagreeing.
 Read crossed, which pair is "the given name" depends on the direction of the
@@ -728,10 +728,10 @@ class FellegiSunter:
         """The names as written, or as a whole name written into one field splits into
         (``RecordEncoding.splits``), or, when they hold the other record's father's name,
         without it (``RecordEncoding.without_father``): whichever reading agrees best.
-        When that word is the only father's name one of the two records gives
-        (``father_only_in_names``), the names holding it are read without it: the word
-        that makes the fathers agree must not also make the names alike (Mirela Driton
-        and Mimoza Driton, twins)."""
+        When one of the two gives no father's name apart (``father_only_in_names``), the
+        names holding the other's father's name are read without it only: the word that
+        makes the fathers agree must not also make the names alike (Mirela Driton and
+        Mimoza Driton, twins)."""
         mine, theirs = (
             self._readings(record, other, father_in_names, father_only_in_names) for record, other in ((a, b), (b, a))
         )
