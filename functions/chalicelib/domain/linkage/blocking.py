@@ -202,15 +202,14 @@ def block_keys(
     joined_broad: list[tuple[str, str]] = []
     searched_broad: list[tuple[str, str]] = []
 
-    for both_names in sorted(typo_tolerant.union(read_names)):
-        names_only, names_without_year = ("names", both_names), ("names+no-year", both_names)
+    for full_name in sorted(typo_tolerant.union(read_names)):
+        names_only, names_without_year = ("names", full_name), ("names+no-year", full_name)
         joined_broad.append(names_only)
         if years:
             searched_broad.append(names_without_year)
         else:
             joined_broad.append(names_without_year)
             searched_broad.extend((names_only, names_without_year))
-    for full_name in sorted(typo_tolerant.union(read_names)):
         # An estimated age may be a year off: the names as read also meet the years beside
         # it, and search those a year beyond (a year written a year off).
         as_read = full_name in read_names

@@ -479,9 +479,10 @@ class Linker:
             thresholds = self._thresholds(counts)
             first, second = first & encoded.keys(), second & encoded.keys()
             for mine in sorted(first):
+                answered = agreeing(mine, second, link)
                 for theirs in sorted(second):
-                    fields = self.model.contradicting_fields(comparison(mine, theirs), thresholds)
-                    if fields and fields - agreeing(mine, second, link) - agreeing(theirs, first, link):
+                    fields = self.model.contradicting_fields(comparison(mine, theirs), thresholds) - answered
+                    if fields and fields - agreeing(theirs, first, link):
                         return True
             return False
 
