@@ -164,3 +164,15 @@ def test_the_store_counts_the_periods_of_identification_beside_the_name_spelling
                                    {"identification_date": "2025-03-01"}).encoding
     assert encoding.counted_tokens == encoding.name_spellings | encoding.identified
     assert RecordEncoding.from_bytes(encoding.to_bytes()).identified == encoding.identified
+
+
+def test_dates_a_digit_of_the_day_or_up_to_three_days_apart_share_a_slip_and_others_do_not():
+    def slips(day):
+        return Encoder(KEY).encode({"given_name": "Arta", "date_of_birth": day}, {}).encoding.birth_date_slips
+
+    first = slips("2007-04-12")
+    assert all(first & slips(day) for day in ("2007-04-13", "2007-04-02", "2007-04-19", "2007-04-09", "2007-04-15"))
+    assert not first & slips("2007-04-28") and not first & slips("2007-04-04") and not first & slips("2008-04-12")
+    assert slips("2007-04-30") & slips("2007-05-02")
+    assert RecordEncoding.from_bytes(Encoder(KEY).encode(IDENTITY, STATISTICAL).encoding.to_bytes()).birth_date_slips
+    assert Encoder(KEY).encode({"given_name": "Arta", "birth_year": 2007}, {}).encoding.birth_date_slips == frozenset()

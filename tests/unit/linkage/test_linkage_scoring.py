@@ -346,6 +346,33 @@ def test_two_full_dates_that_differ_weigh_more_against_than_an_age_that_does():
     assert weight(dates, "birth_date") < weight(ages, "birth_date") < 0
 
 
+@pytest.mark.parametrize("slip", ["2007-04-13", "2007-04-02", "2007-04-22", "2007-04-09", "2007-04-15",
+                                  "2006-04-12"])
+def test_a_date_of_birth_a_digit_or_a_few_days_off_is_a_slip_that_still_links(slip):
+    comparison = compare(ARBER, {**ARBER, "date_of_birth": slip, "father_name": None, "place_of_birth": None})
+    assert comparison.level("birth_date") is Level.CLOSE
+    assert decide(comparison) is Decision.LINK
+
+
+def test_the_last_days_of_a_month_and_the_first_of_the_next_are_a_slip():
+    comparison = compare({**ARBER, "date_of_birth": "2007-04-29"}, {**ARBER, "date_of_birth": "2007-05-01"})
+    assert comparison.level("birth_date") is Level.CLOSE
+
+
+def test_namesakes_born_weeks_apart_in_one_month_go_to_review_unless_a_father_or_document_agrees():
+    names = {"given_name": "Cătălina", "family_name": "Țurcanu"}
+    together = {"identification_date": "2019-06-06"}
+    first, namesake = {**names, "date_of_birth": "1994-08-28"}, {**names, "date_of_birth": "06.08.1994"}
+    comparison = compare(first, namesake, together, together)
+    assert comparison.level("birth_date") is Level.MONTH
+    assert 0 < weight(comparison, "birth_date") < weight(compare(first, {**names, "date_of_birth": "1994-08-27"}),
+                                                         "birth_date")
+    assert comparison.score >= Thresholds().auto_link and decide(comparison) is Decision.REVIEW
+    assert not FellegiSunter.contradicts(comparison, Thresholds())
+    with_father = compare({**first, "father_name": "Radu"}, {**namesake, "father_name": "Radu"}, together, together)
+    assert decide(with_father) is Decision.LINK
+
+
 def test_sisters_sharing_surname_father_and_village_do_not_link():
     sister = {"given_name": "Drita", "family_name": "Krasniqi", "father_name": "Ilir",
               "date_of_birth": "2009-09-03", "place_of_birth": "Prizren"}

@@ -48,7 +48,11 @@ many records the order of the year tokens; not which year a token is, though the
 of victims, which are known, hint at it.
 The months a record allows for the birth (one for a full date, the months of a written
 year that agree with the age, the twelve months before an identification at a given
-age) are tokens too, so that a full date can be compared with an age.
+age) are tokens too, so that a full date can be compared with an age. A full date also
+has tokens of its slips (``birth_date_slips``): the date with one digit of the day left
+out, and the windows of a few days that hold it, so that a day written a digit or a few
+days off (12 and 13, 06 and 16, 29 and 01) is told from another day: which dates are a
+digit or a few days apart is visible, not the dates.
 
 Sub-keys are derived from the secret with HMAC under distinct labels, so a token for a
 document can never equal a block key or a Bloom position of the same text.
@@ -78,6 +82,7 @@ MAX_ALIASES = 6
 MAX_DOCUMENTS = 4
 MAX_NAME_WORDS = 4
 MAX_NAME_WORDS_READ_AS_FATHER = 6
+SLIP_WINDOW_DAYS = 6
 IDENTIFIED_TOGETHER_DAYS = 30
 _PAD = "_"
 
@@ -202,6 +207,7 @@ class RecordEncoding:
     family_initials: tuple[BloomFilter, ...] = ()
     father_initials: tuple[BloomFilter, ...] = ()
     identified: frozenset[bytes] = frozenset()
+    birth_date_slips: frozenset[bytes] = frozenset()
     full_name_spelling: bytes | None = field(init=False, repr=False, compare=False)
     name_spellings: frozenset[bytes] = field(init=False, repr=False, compare=False)
     counted_tokens: frozenset[bytes] = field(init=False, repr=False, compare=False)
@@ -213,7 +219,9 @@ class RecordEncoding:
     _TOKEN_SETS = ("given_readings", "family_readings", "father_readings", "given_neighbours",
                    "family_neighbours", "father_neighbours", "place_neighbours",
                    "birth_years", "birth_months", "citizenships")
-    _FULL_TOKEN_SETS = frozenset({"birth_years", "birth_months", "citizenships", "near_birth_years", "identified"})
+    _FULL_TOKEN_SETS = frozenset(
+        {"birth_years", "birth_months", "citizenships", "near_birth_years", "identified", "birth_date_slips"}
+    )
     # Stored after "aliases" and "documents" (_FIELD_NAMES), as "splits": the fields were
     # added to version 2, whose stored tags keep their numbers.
     _WORD_SETS = ("given_words", "family_words")
@@ -222,7 +230,7 @@ class RecordEncoding:
     # Stored after "without_father", for the same reason.
     _LATEST_TOKEN_SETS = ("near_birth_years",)
     # Stored after the initials, for the same reason.
-    _LAST_TOKEN_SETS = ("identified",)
+    _LAST_TOKEN_SETS = ("identified", "birth_date_slips")
     _ALL_TOKEN_SETS = _TOKEN_SETS + _WORD_SETS + _LATER_WORD_SETS + _LATEST_TOKEN_SETS + _LAST_TOKEN_SETS
     # A name written as its initial: one filter per letter it may stand for
     # (normalise.initial_letters). Stored after "near_birth_years", for the same reason.
@@ -610,6 +618,18 @@ class Encoder:
     def _neighbours(self, spelling: str) -> frozenset[bytes]:
         return frozenset(map(self._spelling, normalise.one_letter_neighbours(spelling)))
 
+    def _birth_date_slips(self, year: int, month: int, day: int) -> frozenset[bytes]:
+        """The date with one digit of the day left out, and the windows of
+        ``SLIP_WINDOW_DAYS`` days, at two offsets, that hold it: two dates a digit of the
+        day apart share the first, two dates up to half a window apart one of the windows."""
+        tens, units = f"{day:02d}"
+        ordinal = date(year, month, day).toordinal()
+        return frozenset({
+            *(self.token("birth-day-digit", f"{year}-{month}-{digits}") for digits in (f"{tens}_", f"_{units}")),
+            *(self.token("birth-date-window", f"{offset}-{(ordinal + offset) // SLIP_WINDOW_DAYS}")
+              for offset in (0, SLIP_WINDOW_DAYS // 2)),
+        })
+
     def _birth_tokens(self, birth: normalise.BirthDate | None) -> dict[str, Any]:
         if birth is None:
             return {}
@@ -623,5 +643,6 @@ class Encoder:
             tokens["birth_date"] = self.token("birth-date", f"{year}-{month}-{day}")
             tokens["birth_date_unordered"] = self.token("birth-date-unordered", f"{year}-{low}-{high}")
             tokens["birth_month_day"] = self.token("birth-month-day", f"{month}-{day}")
+            tokens["birth_date_slips"] = self._birth_date_slips(year, month, day)
         tokens["birth_months"] = frozenset(self.token("birth-month", f"{y}-{m}") for y, m in birth.months())
         return tokens

@@ -96,7 +96,10 @@ it places the birth a year away from the other record's (``YEAR_RANGE``), names 
 age never link automatically unless the father's name, the place of birth or a document
 agrees too, or the records were written within weeks of each other (one referral, whose
 clerks estimated the age apart); a reviewer decides. An age that agrees (``AGE``) weighs
-less than a written year, and links when the names are rare enough.
+less than a written year, and links when the names are rare enough. Two whole dates of
+one month more than a slip apart (``MONTH``: 28 and 06 August) mean that one record
+wrote the date wrong or that two namesakes were born the same month: they link
+automatically only beside a father's name or a document that agrees.
 
 A third: names alone never link automatically, however rare: the date of birth, the
 father's name, the place of birth or a document must weigh for the match too. Sex and
@@ -152,6 +155,7 @@ class Level(str, Enum):
     YEAR = "year"
     AGE = "age"
     YEAR_RANGE = "year_range"
+    MONTH = "month"
     NEAR = "near"
     PARTIAL = "partial"
     DISAGREE = "disagree"
@@ -209,11 +213,15 @@ DEFAULT_PROBABILITIES: Mapping[str, Mapping[Level, tuple[float, float]]] = {
         Level.DISAGREE: (0.01, 0.50),
     },
     # Two full dates that differ in year and in month or day are rarely one person's: a
-    # slip of one digit leaves the year and month, or the month and day, alike (CLOSE).
+    # slip of one digit leaves the year and month, or the month and day, alike, or moves
+    # the date by a few days (CLOSE; encoding, birth_date_slips). Days of one month
+    # further apart (28 and 06) are seldom one person's day written wrong, and namesakes
+    # born in the same month are not rare: they weigh little, contradict nothing (MONTH).
     "birth_date|full_dates": {
         Level.EXACT: (0.75, 0.0002),
         Level.TRANSPOSED: (0.03, 0.00005),
         Level.CLOSE: (0.06, 0.003),
+        Level.MONTH: (0.01, 0.003),
         Level.DISAGREE: (0.01, 0.95),
     },
     "place_of_birth": {
@@ -479,7 +487,9 @@ MONTHS_APART_WITHIN_A_YEAR = 12
 
 
 def _birth_level(a: RecordEncoding, b: RecordEncoding) -> Level:
-    """Full dates compare day by day; otherwise the months each record allows.
+    """Full dates compare day by day: alike, day and month swapped, a slip (the same
+    month and day, a day a digit off or a few days apart: ``CLOSE``), the same month
+    only (``MONTH``), or not; otherwise the months each record allows.
 
     When the two records place the birth within the same twelve months or so (the months
     they allow overlap, and those allowed by one only are at most twelve: a date within
@@ -498,9 +508,9 @@ def _birth_level(a: RecordEncoding, b: RecordEncoding) -> Level:
             return Level.EXACT
         if a.birth_date_unordered == b.birth_date_unordered:
             return Level.TRANSPOSED
-        if a.birth_months == b.birth_months or a.birth_month_day == b.birth_month_day:
+        if a.birth_month_day == b.birth_month_day or a.birth_date_slips & b.birth_date_slips:
             return Level.CLOSE
-        return Level.DISAGREE
+        return Level.MONTH if a.birth_months == b.birth_months else Level.DISAGREE
     if not a.birth_years & b.birth_years:
         near = a.near_birth_years & b.birth_years or b.near_birth_years & a.birth_years
         return Level.NEAR if near else Level.DISAGREE
@@ -865,24 +875,33 @@ class FellegiSunter:
         return frozenset(fields | ({"given_name"} if same_given_name else set()))
 
     @staticmethod
+    def _birth_allows(comparison: Comparison, father_or_document: bool) -> bool:
+        """An age a year off links only beside a father's name, a place of birth, a
+        document or records written in the same weeks; two whole dates of one month more
+        than a slip apart only beside a father's name or a document (module docstring)."""
+        birth = comparison.level("birth_date")
+        if birth is _AGE_A_YEAR_OFF:
+            return any(
+                compared.level in _CORROBORATES and compared.weight > 0
+                for compared in comparison.fields if compared.field in _CORROBORATING_FIELDS
+            )
+        return father_or_document if birth is Level.MONTH else True
+
+    @staticmethod
     def classify(comparison: Comparison, thresholds: Thresholds) -> Decision:
         documents_agree = comparison.level("documents") is Level.EXACT
         birthday_agrees = comparison.level("birth_date") in (Level.EXACT, Level.TRANSPOSED)
         given_names_allow = not comparison.given_name_initial and (
             not comparison.given_names_differ or birthday_agrees and not comparison.given_names_contradict
         )
-        birth_allows = comparison.level("birth_date") is not _AGE_A_YEAR_OFF or any(
-            compared.level in _CORROBORATES and compared.weight > 0
-            for compared in comparison.fields if compared.field in _CORROBORATING_FIELDS
-        )
+        father_or_document = any(comparison.level(field) in _CORROBORATES for field in _FATHER_OR_DOCUMENT)
+        birth_allows = FellegiSunter._birth_allows(comparison, father_or_document)
         more_than_names = any(
             compared.weight > 0 for compared in comparison.fields if compared.field in _BESIDE_THE_NAMES
         )
         sexes_allow = (comparison.level("sex") is not Level.DISAGREE
                        or comparison.level("given_name") is Level.EXACT)
-        place_allows = comparison.level("place_of_birth") is not Level.DISAGREE or birthday_agrees or any(
-            comparison.level(field) in _CORROBORATES for field in _FATHER_OR_DOCUMENT
-        )
+        place_allows = comparison.level("place_of_birth") is not Level.DISAGREE or birthday_agrees or father_or_document
         father_allows = comparison.level("father_name") is not Level.DISAGREE or birthday_agrees or documents_agree
         if (comparison.score >= thresholds.auto_link and birth_allows and more_than_names
                 and place_allows and father_allows
