@@ -29,8 +29,10 @@ substitution, insertion, deletion or swap of neighbours apart share one of these
 with a letter that the other script or a plain keyboard writes another way (Guțu / Гуцу,
 Надежда / Nadejda: normalise.name_readings) enters with the skeleton of that reading too;
 a name of several words (Ana-Maria) with the skeleton of its first word too, so that it
-meets the first name written alone. A whole name written into one field, the other left
-empty, enters as the given and family names it splits into (``name_pairs``).
+meets the first name written alone, and a family name of several words with its last
+word's as well (a maiden and a married name, Salihu-Krasniqi: either may be written
+alone). A whole name written into one field, the other left empty, enters as the given
+and family names it splits into (``name_pairs``).
 
 A record without a birth year shares none of the year keys, and perhaps no father. So
 every record with both names joins a broad names-only block, which records without a
@@ -127,16 +129,18 @@ Readings = tuple[tuple[str, ...], ...]
 (normalise.name_readings): Guțu is written "gutu" and read "guku", as Гуцу is written."""
 
 
-def reading_skeletons(readings: Readings) -> list[str]:
+def reading_skeletons(readings: Readings, last_word: bool = False) -> list[str]:
     """The skeleton of a name as written, then that of another reading if it differs
     (Guțu GT, then GK; Гуцу GK, then GT), so that the two scripts of a Moldovan name
     meet. At most ``MAX_READING_SKELETONS``: a name full of such letters does not
-    multiply the keys of its record. A name of several words adds its first word's."""
+    multiply the keys of its record. A name of several words adds its first word's,
+    and with ``last_word`` its last word's: a double family name (a maiden and a married
+    name, Salihu-Krasniqi) is written whole or as either name alone."""
     skeletons = (name_skeleton(keys) for keys in readings)
     found = list(dict.fromkeys(s for s in skeletons if s))[:MAX_READING_SKELETONS]
     if readings and len(readings[0]) > 1:
-        first_word = name_skeleton(readings[0][:1])
-        found += [first_word] if first_word and first_word not in found else []
+        words = (readings[0][:1], readings[0][-1:]) if last_word else (readings[0][:1],)
+        found += [word for word in dict.fromkeys(map(name_skeleton, words)) if word and word not in found]
     return found
 
 
@@ -187,10 +191,10 @@ def block_keys(
     father's name as read so) enters as names and father.
     """
     written_pairs = name_pairs(given, family)
-    skeleton_pairs = [(reading_skeletons(g), reading_skeletons(f)) for g, f in written_pairs]
+    skeleton_pairs = [(reading_skeletons(g), reading_skeletons(f, last_word=True)) for g, f in written_pairs]
     read_names = sorted(set().union(*(_both_names(givens, families) for givens, families in skeleton_pairs)))
     typo_tolerant = set().union(*(_typo_tolerant_names(g[0], f[0]) for g, f in written_pairs))
-    given_skeletons, family_skeletons = reading_skeletons(given), reading_skeletons(family)
+    given_skeletons, family_skeletons = reading_skeletons(given), reading_skeletons(family, last_word=True)
     names = (list(dict.fromkeys(name for givens, families in skeleton_pairs for name in givens + families))
              or given_skeletons + family_skeletons)
     father_skeletons = reading_skeletons(father)
