@@ -174,5 +174,7 @@ def test_dates_a_digit_of_the_day_or_up_to_three_days_apart_share_a_slip_and_oth
     assert all(first & slips(day) for day in ("2007-04-13", "2007-04-02", "2007-04-19", "2007-04-09", "2007-04-15"))
     assert not first & slips("2007-04-28") and not first & slips("2007-04-04") and not first & slips("2008-04-12")
     assert slips("2007-04-30") & slips("2007-05-02")
+    assert all(slips("2007-04-01") & slips(f"2007-04-{day:02d}") for day in range(1, 31))
+    assert not slips("2007-04-01") & slips("2007-05-28")
     assert RecordEncoding.from_bytes(Encoder(KEY).encode(IDENTITY, STATISTICAL).encoding.to_bytes()).birth_date_slips
     assert Encoder(KEY).encode({"given_name": "Arta", "birth_year": 2007}, {}).encoding.birth_date_slips == frozenset()

@@ -359,6 +359,13 @@ def test_the_last_days_of_a_month_and_the_first_of_the_next_are_a_slip():
     assert comparison.level("birth_date") is Level.CLOSE
 
 
+def test_the_first_of_a_month_written_for_a_day_not_known_is_a_slip_of_any_day_of_it():
+    first_of_the_month = compare(ARBER, {**ARBER, "date_of_birth": "2007-04-01", "father_name": None})
+    assert first_of_the_month.level("birth_date") is Level.CLOSE
+    assert decide(first_of_the_month) is Decision.LINK
+    assert compare(ARBER, {**ARBER, "date_of_birth": "2007-05-01"}).level("birth_date") is Level.DISAGREE
+
+
 def test_namesakes_born_weeks_apart_in_one_month_go_to_review_unless_a_father_or_document_agrees():
     names = {"given_name": "Cătălina", "family_name": "Țurcanu"}
     together = {"identification_date": "2019-06-06"}

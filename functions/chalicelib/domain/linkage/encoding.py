@@ -51,8 +51,10 @@ year that agree with the age, the twelve months before an identification at a gi
 age) are tokens too, so that a full date can be compared with an age. A full date also
 has tokens of its slips (``birth_date_slips``): the date with one digit of the day left
 out, and the windows of a few days that hold it, so that a day written a digit or a few
-days off (12 and 13, 06 and 16, 29 and 01) is told from another day: which dates are a
-digit or a few days apart is visible, not the dates.
+days off (12 and 13, 06 and 16, 29 and 01) is told from another day; the first of a
+month, often written for a day not known, has the slips of every day of its month. Which
+dates are a digit or a few days apart is visible, and which dates are the first of a
+month (they have more tokens), not the dates.
 
 Sub-keys are derived from the secret with HMAC under distinct labels, so a token for a
 document can never equal a block key or a Bloom position of the same text.
@@ -621,11 +623,15 @@ class Encoder:
     def _birth_date_slips(self, year: int, month: int, day: int) -> frozenset[bytes]:
         """The date with one digit of the day left out, and the windows of
         ``SLIP_WINDOW_DAYS`` days, at two offsets, that hold it: two dates a digit of the
-        day apart share the first, two dates up to half a window apart one of the windows."""
+        day apart share the first, two dates up to half a window apart one of the windows.
+        The first of a month, which registries write for a day not known, shares a slip
+        with every day of its month: it carries every digit left out."""
         tens, units = f"{day:02d}"
+        days = ("0123", "0123456789") if day == 1 else (tens, units)
         ordinal = date(year, month, day).toordinal()
         return frozenset({
-            *(self.token("birth-day-digit", f"{year}-{month}-{digits}") for digits in (f"{tens}_", f"_{units}")),
+            *(self.token("birth-day-digit", f"{year}-{month}-{digits}")
+              for digits in (*(f"{t}_" for t in days[0]), *(f"_{u}" for u in days[1]))),
             *(self.token("birth-date-window", f"{offset}-{(ordinal + offset) // SLIP_WINDOW_DAYS}")
               for offset in (0, SLIP_WINDOW_DAYS // 2)),
         })

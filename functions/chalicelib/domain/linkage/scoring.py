@@ -488,8 +488,9 @@ MONTHS_APART_WITHIN_A_YEAR = 12
 
 def _birth_level(a: RecordEncoding, b: RecordEncoding) -> Level:
     """Full dates compare day by day: alike, day and month swapped, a slip (the same
-    month and day, a day a digit off or a few days apart: ``CLOSE``), the same month
-    only (``MONTH``), or not; otherwise the months each record allows.
+    month and day, a day a digit off or a few days apart, the first of the month
+    written for a day not known: ``CLOSE``; encoding, ``birth_date_slips``), the same
+    month only (``MONTH``), or not; otherwise the months each record allows.
 
     When the two records place the birth within the same twelve months or so (the months
     they allow overlap, and those allowed by one only are at most twelve: a date within
