@@ -166,7 +166,7 @@ def test_the_store_counts_the_periods_of_identification_beside_the_name_spelling
     assert RecordEncoding.from_bytes(encoding.to_bytes()).identified == encoding.identified
 
 
-def test_dates_a_digit_of_the_day_or_up_to_three_days_apart_share_a_slip_and_others_do_not():
+def test_dates_a_digit_or_a_few_days_apart_or_on_the_first_of_their_month_share_a_slip_and_others_do_not():
     def slips(day):
         return Encoder(KEY).encode({"given_name": "Arta", "date_of_birth": day}, {}).encoding.birth_date_slips
 
