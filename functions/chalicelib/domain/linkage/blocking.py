@@ -135,7 +135,9 @@ def reading_skeletons(readings: Readings, last_word: bool = False) -> list[str]:
     meet. At most ``MAX_READING_SKELETONS``: a name full of such letters does not
     multiply the keys of its record. A name of several words adds its first word's,
     and with ``last_word`` its last word's: a double family name (a maiden and a married
-    name, Salihu-Krasniqi) is written whole or as either name alone."""
+    name, Salihu-Krasniqi) is written whole or as either name alone. Not a given name's:
+    its last word is often the father's name (Blerta Përparim), whose namesakes it
+    would bring into the record's blocks."""
     skeletons = (name_skeleton(keys) for keys in readings)
     found = list(dict.fromkeys(s for s in skeletons if s))[:MAX_READING_SKELETONS]
     if readings and len(readings[0]) > 1:
