@@ -626,12 +626,11 @@ class Encoder:
         day apart share the first, two dates up to half a window apart one of the windows.
         The first of a month, which registries write for a day not known, shares a slip
         with every day of its month: it carries every digit left out."""
-        tens, units = f"{day:02d}"
-        days = ("0123", "0123456789") if day == 1 else (tens, units)
+        tens, units = ("0123", "0123456789") if day == 1 else f"{day:02d}"
+        digits_left_out = [f"{digit}_" for digit in tens] + [f"_{digit}" for digit in units]
         ordinal = date(year, month, day).toordinal()
         return frozenset({
-            *(self.token("birth-day-digit", f"{year}-{month}-{digits}")
-              for digits in (*(f"{t}_" for t in days[0]), *(f"_{u}" for u in days[1]))),
+            *(self.token("birth-day-digit", f"{year}-{month}-{digits}") for digits in digits_left_out),
             *(self.token("birth-date-window", f"{offset}-{(ordinal + offset) // SLIP_WINDOW_DAYS}")
               for offset in (0, SLIP_WINDOW_DAYS // 2)),
         })
