@@ -235,12 +235,14 @@ class DynamoDBLinkageStore(LinkageStore):
         return [Link(item["record_id"], item["other_id"], float(item["score"]), LinkSource(item["source"]))
                 for item in self._pending.query(_record_pk(record_id), LINK_PREFIX)]
 
-    def delete_links(self, record_id: str) -> None:
-        self._delete_both_sides(record_id, LINK_PREFIX)
+    def delete_links(self, record_id: str, source: LinkSource | None = None) -> None:
+        self._delete_both_sides(record_id, LINK_PREFIX, lambda item: source in (None, LinkSource(item["source"])))
 
-    def _delete_both_sides(self, record_id: str, prefix: str) -> None:
-        """Items kept under both records of a pair: this record's, and each other record's copy."""
-        for item in self._pending.query(_record_pk(record_id), prefix):
+    def _delete_both_sides(self, record_id: str, prefix: str,
+                           chosen: Callable[[Mapping[str, Any]], bool] = lambda item: True) -> None:
+        """Items kept under both records of a pair, ``chosen`` ones: this record's, and each
+        other record's copy."""
+        for item in filter(chosen, self._pending.query(_record_pk(record_id), prefix)):
             other_id = item["sk"][len(prefix):]
             self._pending.delete(item["pk"], item["sk"])
             self._pending.delete(_record_pk(other_id), prefix + record_id)

@@ -227,6 +227,25 @@ def test_a_no_match_keeps_the_records_apart_for_good(police, ngo, reviewer):
                 if {shown["record_id"] for shown in pending["records"]} == {first, second}]
 
 
+def test_a_match_stands_when_either_record_is_updated_later(police, ngo, reviewer):
+    first, second = uncertain_pair(police, ngo)
+    review = review_of(reviewer, first, second)
+    assert reviewer.post(f"/reviews/{review['review_id']}", {"decision": "match"}).status == 200
+    person = person_of(police, first)
+
+    for submitter, record_id in ((ngo, second), (police, first)):
+        current = submitter.get(f"/records/{record_id}").body
+        nickname_added = {**current["identity"], "other_names": ["Zana"]}
+        answer = submitter.patch(f"/records/{record_id}", {"identity": nickname_added},
+                                 headers={"If-Match": str(current["version"])})
+        assert answer.status == 200, answer.text
+        link(record_id)
+
+        assert person_of(police, first) == person_of(ngo, second) == person
+    assert not [pending for pending in reviewer.get("/reviews").body["reviews"]
+                if {shown["record_id"] for shown in pending["records"]} == {first, second}]
+
+
 def test_a_decision_must_be_match_or_no_match_and_name_a_pending_review(reviewer, police, ngo):
     first, second = uncertain_pair(police, ngo)
     review = review_of(reviewer, first, second)

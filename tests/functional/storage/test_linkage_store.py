@@ -452,6 +452,19 @@ def test_deleting_a_records_links_removes_them_from_the_other_records_too(
         assert store.links_of(third) == [kept]
 
 
+def test_deleting_a_records_links_of_one_source_keeps_its_others(stores: Stores, new_id: Callable[[], str]) -> None:
+    first, second, third = new_id(), new_id(), new_id()
+    reviewed = Link(third, first, 8.0, LinkSource.REVIEWER)
+    with stores.unit() as store:
+        store.save_link(Link(first, second, 11.0, LinkSource.AUTOMATIC))
+        store.save_link(reviewed)
+
+    for store in stores.seen_after(lambda store: store.delete_links(first, LinkSource.AUTOMATIC)):
+        assert store.links_of(first) == [reviewed]
+        assert store.links_of(second) == []
+        assert store.links_of(third) == [reviewed]
+
+
 # reviews and decisions
 
 

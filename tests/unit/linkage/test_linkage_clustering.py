@@ -106,6 +106,18 @@ def test_uncertain_pair_goes_to_review_and_a_match_merges(linker):
         linker.decide(review_id, "match")
 
 
+def test_a_match_stands_when_either_record_is_updated_later(linker):
+    link(linker, "kp-1", ARBER)
+    (review_id,) = link(linker, "ngo-2", NAMES, A_YEAR_OFF).reviews
+    linker.decide(review_id, "match")
+
+    updated = link(linker, "ngo-2", {**NAMES, "other_names": ["Beri"]}, A_YEAR_OFF)
+    assert updated.person_id == linker.store.person_of("kp-1")
+    assert updated.reviews == ()
+    link(linker, "kp-1", {**ARBER, "other_names": ["Beri"]})
+    assert linker.store.person_of("kp-1") == linker.store.person_of("ngo-2")
+
+
 def test_reviewer_no_match_is_never_undone_by_automatic_links(linker):
     link(linker, "kp-1", ARBER)
     (review_id,) = link(linker, "ngo-2", NAMES, A_YEAR_OFF).reviews

@@ -6,7 +6,8 @@ or decisions change, the persons involved are recomputed:
 
 1. links are taken strongest first (reviewer links, then by score), and two groups are
    joined unless a ``no_match`` decision lies between them — so a reviewer's ``no_match``
-   can never be undone by automatic links, however many. An automatic link also leaves
+   can never be undone by automatic links, however many, nor a ``match`` by a record's
+   later update, which weighs only its automatic links anew. An automatic link also leaves
    two groups apart when a pair across them *contradicts* (scoring.py: it would not link,
    and a lifelong field disagrees) and no third record answers it (another record of the
    other group agreeing on that field): a record that matches two namesakes joins one of
@@ -173,7 +174,10 @@ class Linker:
     # linking
 
     def link(self, record_id: str, identity: Mapping[str, Any] | None, statistical: Mapping[str, Any] | None) -> LinkOutcome:
-        """Link a new or updated record; linking unchanged content again changes nothing."""
+        """Link a new or updated record; linking unchanged content again changes nothing.
+
+        An updated record's automatic links are weighed anew; a reviewer's decisions about
+        it stand, ``match`` as much as ``no_match``: they are final."""
         if self.encoder is None:
             raise LinkageError("this linker holds no key of the encodings: it decides reviews and withdraws only")
         encoded = self.encoder.encode(identity, statistical)
@@ -184,7 +188,7 @@ class Linker:
         changes = _Changes()
         affected: set[str] = {record_id}
         if existing is not None:
-            self.store.delete_links(record_id)
+            self.store.delete_links(record_id, LinkSource.AUTOMATIC)
             self._drop_reviews(record_id)
             if existing.person_id:
                 affected.update(self.store.members(existing.person_id))

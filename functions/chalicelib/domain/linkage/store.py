@@ -124,7 +124,8 @@ class LinkageStore(ABC):
     def links_of(self, record_id: str) -> list[Link]: ...
 
     @abstractmethod
-    def delete_links(self, record_id: str) -> None: ...
+    def delete_links(self, record_id: str, source: LinkSource | None = None) -> None:
+        """Remove a record's links from both records: all, or only those of ``source``."""
 
     # reviews and decisions
 
@@ -294,13 +295,14 @@ class InMemoryLinkageStore(LinkageStore):
     def links_of(self, record_id: str) -> list[Link]:
         return list(self._links.get(record_id, {}).values())
 
-    def delete_links(self, record_id: str) -> None:
-        for other_id in self._links.pop(record_id, {}):
-            others = self._links.get(other_id)
-            if others is not None:
-                others.pop(record_id, None)
-                if not others:
-                    del self._links[other_id]
+    def delete_links(self, record_id: str, source: LinkSource | None = None) -> None:
+        mine = self._links.get(record_id, {})
+        for other_id in [other for other, link in mine.items() if source in (None, link.source)]:
+            for first, second in ((record_id, other_id), (other_id, record_id)):
+                links = self._links[first]
+                del links[second]
+                if not links:
+                    del self._links[first]
 
     def save_review(self, review: ReviewPair) -> None:
         self._reviews[review.review_id] = review
