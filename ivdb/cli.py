@@ -9,7 +9,7 @@ import sys
 from ivdb import paths
 
 COMMANDS = ("local", "institutions", "token", "import_records", "audit", "stats", "provision", "link",
-            "evaluate_linkage")
+            "relink", "evaluate_linkage")
 
 
 def _make_importable() -> None:

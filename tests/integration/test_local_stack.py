@@ -247,6 +247,25 @@ def test_stats_prints_the_persons_counted_after_linkage_as_a_table_and_as_csv(st
     assert lines[-1] == "total,,true"
 
 
+def test_relink_queues_every_record_and_the_stack_links_each_again_to_the_same_person(stack):
+    # GIVEN a linked record, and the stack's queues drained
+    submitted = stack.submit(record(f"IT-{stack.backend}-R1"))
+    assert submitted.status_code == 201, submitted.text
+    headers = {"Authorization": f"Bearer {stack.token(SUBMITTER)}"}
+    url = f"{stack.api}/records/{submitted.json()['record_id']}"
+    person = wait_for(lambda: requests.get(url, timeout=30, headers=headers).json()["person_id"])
+    assert person and wait_for(lambda: queued_messages(stack) == 0)
+
+    # WHEN `ivdb relink` puts every record on the linkage queue
+    relinked = stack.ivdb("relink", "--port", str(stack.port))
+
+    # THEN it says how many, all the stack holds, and once the stack has linked them the person stays
+    assert relinked.returncode == 0, relinked.stderr
+    assert relinked.stdout.strip() == f"queued: {stored_records(stack)} records to link again"
+    assert wait_for(lambda: queued_messages(stack) == 0)
+    assert requests.get(url, timeout=30, headers=headers).json()["person_id"] == person
+
+
 def test_import_reports_the_bad_row_and_a_rerun_submits_nothing_new(stack, tmp_path):
     # GIVEN a JSONL and a CSV file, each with one row the API must reject
     jsonl = tmp_path / "records.jsonl"

@@ -204,6 +204,14 @@ class DynamoDBRecordStore:
         writes += [("delete", UniqueModel(constraint), None, None) for constraint in sorted(record.uniques)]
         self._append(event, writes)
 
+    def versions(self) -> Iterator[tuple[str, int]]:
+        """Every record's id and version, and nothing else of it: a Scan, read page by page."""
+        try:
+            for item in RecordModel.scan(attributes_to_get=["record_id", "version"]):
+                yield item.record_id, int(item.version)
+        except PynamoDBException as e:
+            raise Unavailable("the database is unavailable") from e
+
     def audit(self, event: AuditEvent) -> None:
         self._append(event, None)
 

@@ -12,6 +12,7 @@ from typing import Any
 from chalice import Blueprint
 
 from chalicelib import bootstrap
+from chalicelib.services.linkage_queue import linkage_message
 
 relay = Blueprint(__name__)
 
@@ -31,9 +32,8 @@ def linkage_messages(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
         old, new = change.get("OldImage"), change.get("NewImage")
         if record["eventName"] == "MODIFY" and _version(old) == _version(new):
             continue
-        messages.append({"record_id": change["Keys"]["record_id"]["S"],
-                         "change": CHANGE_BY_EVENT[record["eventName"]],
-                         "version": _version(new) or _version(old)})
+        messages.append(linkage_message(change["Keys"]["record_id"]["S"], CHANGE_BY_EVENT[record["eventName"]],
+                                        _version(new) or _version(old)))
     return messages
 
 

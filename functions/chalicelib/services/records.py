@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
@@ -66,6 +66,8 @@ class RecordStore(Protocol):
 
     def delete(self, record: StoredRecord, event: AuditEvent) -> None:
         """Raises PreconditionFailed when the record changed since it was read."""
+
+    def versions(self) -> Iterator[tuple[str, int]]: ...
 
     def audit(self, event: AuditEvent) -> None: ...
 
@@ -250,6 +252,11 @@ class Records:
         self._require_record_routes(caller)
         record, _ = self._submitted_record(caller, record_id)
         self.store.delete(record, self._event(caller, "withdraw", record.record_id))
+
+    def versions(self) -> Iterator[tuple[str, int]]:
+        """Every record's id and version, none of its content: to link them all again
+        (services/linkage_queue.py)."""
+        return self.store.versions()
 
     def read_for_service(self, service: str, record_id: str,
                          parts: Iterable[str]) -> tuple[StoredRecord, dict[str, Any]] | None:

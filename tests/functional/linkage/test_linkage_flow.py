@@ -49,13 +49,17 @@ def a_year_later(record: dict[str, Any]) -> dict[str, Any]:
 
 def link(*record_ids: str) -> None:
     """Delivers what the relay would put on the linkage queue for these records."""
+    deliver([{"record_id": record_id, "change": "submitted", "version": 1} for record_id in record_ids])
+
+
+def deliver(messages: list[dict[str, Any]]) -> None:
+    """Runs the linkage function on these messages of its queue."""
     from chalicelib.handlers.linkage import link_records
 
     event = load_event("link-records")
     template = event["Records"][0]
-    event["Records"] = [{**template, "messageId": str(uuid.uuid4()),
-                         "body": json.dumps({"record_id": record_id, "change": "submitted", "version": 1})}
-                        for record_id in record_ids]
+    event["Records"] = [{**template, "messageId": str(uuid.uuid4()), "body": json.dumps(message)}
+                        for message in messages]
     link_records(event, None)
 
 
@@ -318,3 +322,55 @@ def test_the_nightly_run_stops_when_its_time_is_up_and_leaves_the_queue_as_it_wa
     assert outcome["reconsidered"] == 0 and outcome["linked"] == 0
     assert outcome["pending"] >= 1
     review_of(reviewer, first, second)
+
+
+def stored_linkage(record_id: str) -> Any:
+    from chalicelib import bootstrap
+
+    return bootstrap.get_linking().read_only_store().get_record(record_id)
+
+
+def stored_as_before_the_engine_changed(record_id: str) -> None:
+    """The record's linkage as an engine that encoded records otherwise left it (here, under
+    another key): its encoding and blocks unlike those the engine makes now."""
+    from chalicelib import bootstrap
+    from chalicelib.domain.linkage import Encoder
+    from chalicelib.services.linkage import LINKAGE_SERVICE
+
+    linking = bootstrap.get_linking()
+    _, parts = linking.records.read_for_service(LINKAGE_SERVICE, record_id, ("identity", "statistical"))
+    earlier = Encoder(b"the key of an earlier engine....").encode(parts.get("identity"), parts.get("statistical"))
+    with linking.exclusive() as unit:
+        linking.store_over(unit).save_record(record_id, earlier)
+
+
+def test_relinking_every_record_encodes_each_as_the_engine_now_does_and_keeps_persons_and_decisions(
+        police, ngo, reviewer):
+    from chalicelib import bootstrap
+    from chalicelib.services.linkage_queue import queue_every_record
+
+    # GIVEN a person of two records, and a pair a reviewer matched
+    someone = identity_of_someone()
+    first, second = police.submit(record_about(someone)), ngo.submit(record_about(someone))
+    link(first, second)
+    matched = uncertain_pair(police, ngo)
+    review = review_of(reviewer, *matched)
+    assert reviewer.post(f"/reviews/{review['review_id']}", {"decision": "match"}).status == 200
+    persons = {record_id: person_of(police, record_id) for record_id in (first, second, *matched)}
+    # AND two of the records stored as an earlier engine encoded them
+    current = {record_id: stored_linkage(record_id).digest for record_id in (first, matched[1])}
+    for record_id in current:
+        stored_as_before_the_engine_changed(record_id)
+        assert stored_linkage(record_id).digest != current[record_id]
+
+    # WHEN every record is put on the queue again, and the linkage function takes this test's
+    sent: list[dict[str, Any]] = []
+    queued = queue_every_record(bootstrap.get_records().versions(), sent.extend)
+    deliver([message for message in sent if message["record_id"] in persons])
+
+    # THEN every record was queued once, and the stale ones are encoded as the engine now does
+    assert queued == len(sent) == len({message["record_id"] for message in sent})
+    assert set(persons) <= {message["record_id"] for message in sent}
+    assert {record_id: stored_linkage(record_id).digest for record_id in current} == current
+    # AND every record keeps its person, the reviewer's match included
+    assert {record_id: person_of(police, record_id) for record_id in persons} == persons
