@@ -139,13 +139,17 @@ class Linkage:
                           institution_type=caller.institution_type, action=action, record_id=record_id)
 
     def pending_reviews(self, caller: Caller, limit: int = REVIEWS_PAGE_LIMIT) -> dict[str, Any]:
-        """Uncertain pairs, oldest first, each with what the scorer saw and both records'
-        identity sections: the one thing a reviewer reads, and only here."""
+        """Uncertain pairs, oldest first, each with what the scorer saw, both records'
+        identity sections (the one thing a reviewer reads, and only here) and the person
+        each record belongs to now: a record linked since may have made the two one person,
+        which a ``no_match`` splits."""
         self._require_reviewer(caller)
-        reviews = self.read_only_store().pending_reviews()
+        store = self.read_only_store()
+        reviews = store.pending_reviews()
         listed = []
         for review in reviews[:limit]:
-            shown = [self._identity_for_review(caller, record_id) for record_id in (review.record_id, review.other_id)]
+            shown = [{**self._identity_for_review(caller, record_id), "person_id": store.person_of(record_id)}
+                     for record_id in (review.record_id, review.other_id)]
             listed.append({"review_id": review.review_id, "comparison": dict(review.comparison),
                            "records": shown})
         return {"reviews": listed, "pending": len(reviews)}

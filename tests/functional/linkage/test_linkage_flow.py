@@ -250,6 +250,26 @@ def test_a_match_stands_when_either_record_is_updated_later(police, ngo, reviewe
                 if {shown["record_id"] for shown in pending["records"]} == {first, second}]
 
 
+def test_a_review_shows_each_records_person_so_a_reviewer_sees_when_a_later_record_joined_them(
+        police, ngo, reviewer):
+    # GIVEN an uncertain pair, each record its own person
+    first, second = uncertain_pair(police, ngo)
+    shown = {record["record_id"]: record["person_id"] for record in review_of(reviewer, first, second)["records"]}
+    assert shown == {first: person_of(police, first), second: person_of(ngo, second)}
+    assert shown[first] != shown[second]
+
+    # WHEN a record agreeing with each of them closely is linked
+    names_and_origin = {name: police.get(f"/records/{first}").body["identity"][name]
+                        for name in ("given_name", "family_name", "father_name", "place_of_birth")}
+    written_with_the_second = ngo.get(f"/records/{second}").body["statistical"]
+    bridge = ngo.submit(example_record("albanian", identity=names_and_origin, statistical=written_with_the_second))
+    link(bridge)
+
+    # THEN the review, still pending, shows both records as one person
+    shown = {record["record_id"]: record["person_id"] for record in review_of(reviewer, first, second)["records"]}
+    assert shown[first] == shown[second] == person_of(police, bridge)
+
+
 def test_a_decision_must_be_match_or_no_match_and_name_a_pending_review(reviewer, police, ngo):
     first, second = uncertain_pair(police, ngo)
     review = review_of(reviewer, first, second)
