@@ -38,6 +38,13 @@ def test_typos_in_both_names_meet_through_initials_and_the_date_of_birth():
     assert specific(first) & specific(second)
 
 
+def test_a_typo_in_each_name_meets_through_the_date_of_birth_even_in_the_given_names_first_letter():
+    first = {"given_name": "Cristina", "family_name": "Bivol", "date_of_birth": "1986-03-04"}
+    second = {"given_name": "Ркистина", "family_name": "Бидол", "date_of_birth": "04.03.1986"}
+    assert specific(first) & specific(second)
+    assert not specific(first) & specific({**second, "date_of_birth": "1986-03-05"})
+
+
 def test_a_changed_family_name_meets_through_given_name_father_and_year():
     married = {**ARBER, "family_name": "Gashi", "father_name": "Ilir"}
     assert specific({**ARBER, "father_name": "Ilir"}) & specific(married)

@@ -12,7 +12,9 @@ names + birth year          swapped given and family names, spelling variants, o
 names + father              an unknown or wrong birth year; one typo in either name
 one name + father + year    a misspelt or changed (marriage) other name
 one name + date of birth    the same, when both dates are full (day and month in
-                            either order)
+                            either order); with the family name's one-deletion
+                            neighbourhood, a typo in each name, the given name's
+                            first letter too (Rkistina Bidol / Cristina Bivol)
 initials + date of birth    typos in both names, when both dates are full
 alias + family + year       a nickname in ``other_names`` or used as the given name
 given + alias + year        a former family name in ``other_names`` used as the family name
@@ -235,6 +237,8 @@ def block_keys(
     if birth is not None and birth.is_full:
         birthday = f"{birth.first_year}|" + "-".join(map(str, sorted((birth.month, birth.day))))
         specific.extend(("name+birth", f"{name}|{birthday}") for name in names)
+        shortened_families = set().union(*(one_deletion_skeletons(f[0]) for _, f in written_pairs)) - set(names)
+        specific.extend(("name+birth", f"{name}|{birthday}") for name in sorted(shortened_families))
         specific.extend(("initials+birth", f"{initials}|{birthday}")
                         for initials in sorted({_pair(g[0], f[0]) for givens, families in skeleton_pairs
                                                 for g in givens for f in families}))
