@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ivdb.local.state import NoLocalStack, enter_stack
+from ivdb.local.state import entered_stack
 
 CHAIN_BROKEN = 1
 NOT_CHECKED = 2
@@ -27,10 +27,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run_verify(args: argparse.Namespace) -> int:
-    try:
-        enter_stack(args.port)
-    except NoLocalStack as e:
-        print(f"ivdb audit verify: {e}", file=sys.stderr)
+    if not entered_stack(args.port, "ivdb audit verify"):
         return NOT_CHECKED
     from chalicelib import bootstrap
     from chalicelib.domain.audit import chain_problems

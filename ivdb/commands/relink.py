@@ -13,7 +13,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ivdb.local.state import NoLocalStack, enter_stack
+from ivdb.local.state import entered_stack
 
 NOT_RUN = 2
 
@@ -29,10 +29,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    try:
-        enter_stack(args.port)
-    except NoLocalStack as e:
-        print(f"ivdb relink: {e}", file=sys.stderr)
+    if not entered_stack(args.port, "ivdb relink"):
         return NOT_RUN
     from chalicelib import bootstrap
     from chalicelib.domain.errors import Unavailable

@@ -15,7 +15,7 @@ from typing import Any
 
 import requests
 
-from ivdb.local.state import NoLocalStack, enter_stack, read_state
+from ivdb.local.state import NoLocalStack, entered_stack, read_state
 from ivdb.local.tokens import sign_token
 
 TOKEN_LIFETIME_SECONDS = 300
@@ -125,10 +125,7 @@ def render_table(answer: dict[str, Any]) -> str:
 
 
 def run_rebuild(args: argparse.Namespace) -> int:
-    try:
-        enter_stack(args.port)
-    except NoLocalStack as e:
-        print(f"ivdb stats rebuild: {e}", file=sys.stderr)
+    if not entered_stack(args.port, "ivdb stats rebuild"):
         return NOT_RUN
     from chalicelib import bootstrap
     from chalicelib.domain.errors import Unavailable

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +50,16 @@ def enter_stack(port: int) -> None:
     """Points this process at the running local stack's tables, keys and endpoints, as its
     functions see them, so that a command runs the functions' own code against it."""
     os.environ.update(read_state(port)["environment"])
+
+
+def entered_stack(port: int, command: str) -> bool:
+    """``enter_stack``; when no stack runs on ``port``, says so as ``command`` and is False."""
+    try:
+        enter_stack(port)
+    except NoLocalStack as e:
+        print(f"{command}: {e}", file=sys.stderr)
+        return False
+    return True
 
 
 def remove_state(port: int) -> None:
