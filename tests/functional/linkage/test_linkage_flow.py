@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from chalicelib.services.linkage_queue import linkage_message, queue_every_record
 from ivdb.local.events import LambdaContext
 from tests.events import load_event
 from tests.functional.records.record_api import Api, example_record
@@ -49,7 +50,7 @@ def a_year_later(record: dict[str, Any]) -> dict[str, Any]:
 
 def link(*record_ids: str) -> None:
     """Delivers what the relay would put on the linkage queue for these records."""
-    deliver([{"record_id": record_id, "change": "submitted", "version": 1} for record_id in record_ids])
+    deliver([linkage_message(record_id, "submitted", 1) for record_id in record_ids])
 
 
 def deliver(messages: list[dict[str, Any]]) -> None:
@@ -367,7 +368,6 @@ def stored_as_before_the_engine_changed(record_id: str) -> None:
 def test_relinking_every_record_encodes_each_as_the_engine_now_does_and_keeps_persons_and_decisions(
         police, ngo, reviewer):
     from chalicelib import bootstrap
-    from chalicelib.services.linkage_queue import queue_every_record
 
     # GIVEN a person of two records, and a pair a reviewer matched
     someone = identity_of_someone()
