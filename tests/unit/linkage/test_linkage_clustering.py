@@ -343,3 +343,47 @@ def test_a_link_does_not_answer_the_contradiction_it_raises_so_twins_stay_apart(
     link(linker, "ngo-2", {**born, "given_name": "Gashi", "family_name": "Mimoza Driton", "father_name": "Driton"})
     link(linker, "csw-3", {**born, "given_name": "MIRELA DRITON", "family_name": "GASHI"})
     assert linker.store.person_of("kp-1") != linker.store.person_of("csw-3")
+
+
+def test_a_given_name_misspelt_differently_on_each_side_of_a_link_does_not_split_the_person(linker):
+    # aNtaša and Nakaša are too far apart to agree, but each is a letter from Nataša, and
+    # the link joins them through her record.
+    born = {"family_name": "Ristić", "date_of_birth": "1999-08-05"}
+    nakasa = link(linker, "kp-1", {**born, "given_name": "Nakaša", "father_name": "M.", "place_of_birth": "Zrenjanin"})
+    natasa = link(linker, "csw-2", {**born, "given_name": "Nataša", "father_name": "Marko"})
+    antasa = link(linker, "ngo-3", {**born, "given_name": "aNtaša", "family_name": "Risić",
+                                    "place_of_birth": "Zrenjanin"})
+    assert natasa.person_id == nakasa.person_id
+    assert antasa.person_id == nakasa.person_id
+
+
+def test_a_twins_name_found_within_a_whole_name_does_not_answer_for_the_twins_given_names(linker):
+    # Njomza's record writes her names the wrong way round; her family name is then a part
+    # of the whole name Ilirjana's record writes in one field, which links the two twins.
+    born = {"date_of_birth": "2003-06-27", "place_of_birth": "Elbasan"}
+    passport = [{"type": "passport", "number": "R4597971", "country": "AL"}]
+    link(linker, "kp-1", {**born, "given_name": "Ilirjana", "family_name": "Bytyqi", "father_name": "Bashkim"})
+    link(linker, "ngo-2", {**born, "given_name": "Ilirjana Bytyqi", "father_name": "Bashkim"})
+    link(linker, "csw-3", {**born, "given_name": "Bytyqi", "family_name": "Njomza", "documents": passport})
+    assert linker.store.person_of("kp-1") == linker.store.person_of("ngo-2")
+    assert linker.store.person_of("csw-3") != linker.store.person_of("kp-1")
+
+
+def test_a_fathers_name_mistyped_where_another_record_gives_its_initial_does_not_split_the_person(linker):
+    # Ardu is Radu with two letters swapped, and R. is the initial of Radu.
+    anatol = {"given_name": "Anatol", "family_name": "Ceban"}
+    first = link(linker, "kp-1", {**anatol, "father_name": "Radu", "date_of_birth": "1977-04-02"})
+    mistyped = link(linker, "ngo-2", {**anatol, "father_name": "Ardu", "date_of_birth": "1977-04-02"})
+    initial = link(linker, "csw-3", {**anatol, "family_name": "Cheban", "father_name": "R.", "birth_year": 1977})
+    assert mistyped.person_id == first.person_id
+    assert initial.person_id == first.person_id
+
+
+def test_a_fathers_initial_does_not_make_namesakes_whose_fathers_it_stands_for_one_person(linker):
+    # A. stands for Alexandru and for Andrei: two initials in a row say nothing of the fathers.
+    constantin = {"given_name": "Constantin", "family_name": "Chiriac", "place_of_birth": "Căușeni"}
+    alexandru = link(linker, "kp-1", {**constantin, "father_name": "Alexandru", "birth_year": 1988})
+    initial = link(linker, "csw-2", {**constantin, "father_name": "A.", "birth_year": 1988})
+    andrei = link(linker, "ngo-3", {**constantin, "father_name": "Andrei"})
+    assert initial.person_id == alexandru.person_id
+    assert andrei.person_id != alexandru.person_id

@@ -10,8 +10,9 @@ or decisions change, the persons involved are recomputed:
    later update, which weighs only its automatic links anew. An automatic link also leaves
    two groups apart when a pair across them *contradicts* (scoring.py: it would not link,
    and a lifelong field disagrees) and no third record answers it (another record of the
-   other group agreeing on that field): a record that matches two namesakes joins one of
-   them, never both, and a name misspelt in one record does not split a person;
+   other group agreeing on that field, or the link's ends spelling it as the two records
+   of the pair do): a record that matches two namesakes joins one of them, never both,
+   and a name misspelt in one record, or two ways, does not split a person;
 2. each resulting group keeps the oldest person id among its records' former persons;
    the other former ids redirect to it (a merge), groups left without an id get a fresh
    random one (a split, or a new person). When a person splits, the part with most
@@ -452,9 +453,11 @@ class Linker:
         neither record agrees on with another record of the other group, the link's own
         pair aside. A father's name mistyped in one record, or a given name misspelt
         two ways, is answered by the records that wrote it right; a namesake's father
-        disagrees with every record of the other person that gives one; and the link
-        itself, which may be a chance agreement, never answers the doubt it raises.
-        Encodings are read once, pairs compared lazily and once."""
+        disagrees with every record of the other person that gives one. The link alone,
+        which may be a chance agreement, never answers the doubt it raises; a chain of
+        spellings through it does (``through_link``): aNtaša and Nakaša disagree, but
+        each is a letter from the Nataša at the link's ends. Encodings are read once,
+        pairs compared lazily and once."""
         encodings: dict[str, RecordEncoding] | None = None
         frequencies: Frequencies | None = None
         compared: dict[tuple[str, str], Comparison] = {}
@@ -478,6 +481,15 @@ class Linker:
             return frozenset().union(*(self.model.agreeing_lifelong_fields(comparison(record, other))
                                        for other in group if {record, other} != link))
 
+        def through_link(mine: str, theirs: str, first: set[str], second: set[str], link: set[str]) -> frozenset[str]:
+            """The fields a chain through the link answers: each record of the pair
+            against its own side's end of the link, and the two ends (scoring.py)."""
+            my_end, their_end = (next(iter(link & group), None) for group in (first, second))
+            if my_end is None or their_end is None:
+                return frozenset()
+            chain = [comparison(a, b) for a, b in ((mine, my_end), (my_end, their_end), (their_end, theirs)) if a != b]
+            return self.model.answered_by_chain(comparison(mine, theirs), chain)
+
         def contradict(first: set[str], second: set[str], link: set[str]) -> bool:
             encoded, counts = loaded()
             thresholds = self._thresholds(counts)
@@ -486,7 +498,7 @@ class Linker:
                 answered = agreeing(mine, second, link)
                 for theirs in sorted(second):
                     fields = self.model.contradicting_fields(comparison(mine, theirs), thresholds) - answered
-                    if fields and fields - agreeing(theirs, first, link):
+                    if fields and fields - agreeing(theirs, first, link) - through_link(mine, theirs, first, second, link):
                         return True
             return False
 

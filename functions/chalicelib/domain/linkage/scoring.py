@@ -127,7 +127,11 @@ which such a pair lies (``contradicting_fields``), unless another record of the 
 group agrees with one of the two on each such field (``agreeing_lifelong_fields``): a
 sparse record (names and birth year) that matches two namesakes must not make them one
 person, but a father's name or given name misspelt in one record of a person is answered
-by the records that write it right.
+by the records that write it right. A name misspelt two ways (aNtaša and Nakaša; a
+father's ARDU where another record writes R.) is answered by the link's own ends when
+each of the two is written alike with the end on its side, and the ends with each other
+(``answered_by_chain``: a father's initial counts once in that chain, and a twin's family
+name written within the other twin's whole name agrees with it but is no spelling of it).
 
 ``complete`` weighs a record against a whole person: each field but the names is taken
 at its strongest among the person's records, so that one record's father and another's
@@ -139,7 +143,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field, replace
 from enum import Enum
-from typing import Any, Iterable, Mapping
+from typing import Any, Iterable, Mapping, Sequence
 
 from chalicelib.domain.linkage.encoding import Name, RecordEncoding
 
@@ -874,6 +878,27 @@ class FellegiSunter:
                   if compared.level in _ANSWERS_DISAGREEMENT.get(compared.field, ())}
         same_given_name = comparison.level("given_name") in _SAME_GIVEN_NAME and not comparison.given_names_differ
         return frozenset(fields | ({"given_name"} if same_given_name else set()))
+
+    @staticmethod
+    def answered_by_chain(contradiction: Comparison, chain: Sequence[Comparison]) -> frozenset[str]:
+        """The lifelong fields on which ``chain``, the comparisons that lead from one record
+        of a contradicting pair to the other, shows one value written two ways: each
+        comparison agreeing on it (``agreeing_lifelong_fields``), a given name as a
+        spelling, not only as a part or a short form of the other (Bytyqi within "Ilirjana
+        Bytyqi": a twin's family name), a father's name as its initial in one comparison
+        at most (ARDU is Radu, for whom R. stands; but A. stands for Andrei and Alexandru
+        alike). None across birth years a year apart, where two sisters named alike
+        (Fatime, Fatmire) meet in one misspelt record."""
+        if not chain or contradiction.level("birth_date") is Level.NEAR:
+            return frozenset()
+        initials = [compared.level("father_name") is Level.INITIAL for compared in chain]
+        fields = frozenset.intersection(*(
+            FellegiSunter.agreeing_lifelong_fields(compared) | ({"father_name"} if initial else frozenset())
+            for compared, initial in zip(chain, initials)
+        ))
+        if any(compared.level("given_name") not in _CORROBORATES for compared in chain):
+            fields -= {"given_name"}
+        return fields - {"father_name"} if sum(initials) > 1 else fields
 
     @staticmethod
     def _birth_allows(comparison: Comparison, father_or_document: bool) -> bool:
