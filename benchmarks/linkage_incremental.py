@@ -1,14 +1,15 @@
 """What linking one more record costs as the database grows, through the linkage function.
 
 Starts the embedded AWS emulator in this process and provisions it as the local stack does.
-For each size, the linkage table is first filled with that many synthetic records, linked
-by the very same engine in memory and written with the DynamoDB store's own layout (a bulk
-load: linking them one by one through the queue would take hours on the emulator and
-measure nothing new). Then probe records, some about persons already known and some new,
-are submitted through the records service and linked one at a time by the linkage
-function's service, as the queue's handler does: journal, effects and all. Prints median
-and p99 milliseconds per probe, DynamoDB requests and candidates compared per probe. Both
-must stay flat as the database grows: that is what blocking promises.
+For each size, the linkage table is first filled with the synthetic records of that many
+persons, as far as the generator's stream has written them, linked by the very same engine
+in memory and written with the DynamoDB store's own layout (a bulk load: linking them one by one through the queue
+would take hours on the emulator and measure nothing new). Then the records that follow in
+the generator's stream, some about persons already known and some new, are submitted
+through the records service and linked one at a time by the linkage function's service, as
+the queue's handler does: journal, effects and all. Prints median and p99 milliseconds per
+probe, DynamoDB requests and candidates compared per probe. Both must stay flat as the
+database grows: that is what blocking promises.
 
     python benchmarks/linkage_incremental.py [--sizes 10000,100000] [--probes 100]
 """
@@ -16,6 +17,7 @@ must stay flat as the database grows: that is what blocking promises.
 from __future__ import annotations
 
 import argparse
+import itertools
 import os
 import re
 import statistics
@@ -80,6 +82,20 @@ def bulk_load(records: list[dict[str, Any]], linking: Any, dynamodb: Any, table:
             unprocessed = dynamodb.batch_write_item(RequestItems=unprocessed).get("UnprocessedItems") or {}
 
 
+def population_of(persons: int, probes: int, seed: int) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The generator's records up to the first of person ``persons + 1``, and the ``probes``
+    records that follow them in its stream."""
+    stream = generate(sys.maxsize, seed=seed)
+    loaded: list[dict[str, Any]] = []
+    known: set[str] = set()
+    record = next(stream)
+    while record["true_person"] in known or len(known) < persons:
+        known.add(record["true_person"])
+        loaded.append(record)
+        record = next(stream)
+    return loaded, [record, *itertools.islice(stream, probes - 1)]
+
+
 def probe(linking: Any, records_service: Any, probes: list[dict[str, Any]], calls: ApiCalls,
           first_index: int) -> tuple[list[float], list[int], list[int]]:
     from chalicelib.domain.caller import Caller
@@ -111,12 +127,12 @@ def measure(size: int, probe_count: int, backend: str) -> None:
 
         dynamodb = boto3.client("dynamodb", region_name=resources.environment["AWS_REGION"])
         linking, records_service = bootstrap.get_linking(), bootstrap.get_records()
-        population = list(generate(size + probe_count, seed=7))
+        loaded, probes = population_of(size, probe_count, seed=7)
         started = time.perf_counter()
-        bulk_load(population[:size], linking, dynamodb, bootstrap.get_settings().linkage_table)
+        bulk_load(loaded, linking, dynamodb, bootstrap.get_settings().linkage_table)
         loaded_in = time.perf_counter() - started
-        milliseconds, requests, candidates = probe(linking, records_service, population[size:], calls, 0)
-        print(f"  {size:>7,} records (loaded in {loaded_in:5.0f} s): "
+        milliseconds, requests, candidates = probe(linking, records_service, probes, calls, 0)
+        print(f"  {size:>7,} persons ({len(loaded):,} records, loaded in {loaded_in:5.0f} s): "
               f"median {statistics.median(milliseconds):7.1f} ms  p99 {nearest_rank(milliseconds, 0.99):7.1f} ms  "
               f"DynamoDB requests {statistics.mean(requests):5.1f}/record  "
               f"candidates {statistics.mean(candidates):5.1f}/record", flush=True)
@@ -126,7 +142,7 @@ def measure(size: int, probe_count: int, backend: str) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", default="10000,100000", help="records in the database before probing")
+    parser.add_argument("--sizes", default="10000,100000", help="persons in the database before probing")
     parser.add_argument("--probes", type=int, default=100, help="records linked through the function per size")
     parser.add_argument("--backend", choices=("dynamodb-local", "embedded"), default="dynamodb-local",
                         help="DynamoDB Local queries one partition as DynamoDB does; moto's server reads "
