@@ -498,7 +498,8 @@ class Linker:
                 answered = agreeing(mine, second, link)
                 for theirs in sorted(second):
                     fields = self.model.contradicting_fields(comparison(mine, theirs), thresholds) - answered
-                    if fields and fields - agreeing(theirs, first, link) - through_link(mine, theirs, first, second, link):
+                    unanswered = fields and fields - agreeing(theirs, first, link)
+                    if unanswered and unanswered - through_link(mine, theirs, first, second, link):
                         return True
             return False
 
