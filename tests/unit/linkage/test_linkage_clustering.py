@@ -322,7 +322,6 @@ def test_a_record_with_the_whole_name_in_one_field_joins_the_person_whichever_co
     assert second.change is LinkChange.JOINED and second.person_id == first.person_id
 
 
-
 def test_a_given_name_misspelt_two_ways_does_not_split_a_person_whose_other_records_write_it_right(linker):
     born = {"family_name": "Morina", "date_of_birth": "2007-01-04"}
     passport = [{"type": "passport", "number": "R2024393", "country": "AL"}]
